@@ -1,0 +1,58 @@
+package io.picflow.command;
+
+import io.picflow.platform.PlatformConfiguration;
+import io.picflow.platform.axon.SideTokenStores;
+import java.util.List;
+import javax.sql.DataSource;
+import org.axonframework.common.jdbc.ConnectionProvider;
+import org.axonframework.config.ConfigurerModule;
+import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
+import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
+import org.axonframework.eventsourcing.Snapshotter;
+import org.flywaydb.core.Flyway;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ComponentScan;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.FilterType;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.PropertySource;
+
+/**
+ * Everything the command side contributes to an application, whether it runs alone
+ * ({@link CommandSideApplication}) or together with the query side (standalone).
+ */
+@Configuration(proxyBeanMethods = false)
+@ComponentScan(basePackageClasses = CommandSideConfiguration.class,
+        excludeFilters = @ComponentScan.Filter(type = FilterType.ANNOTATION, classes = SpringBootConfiguration.class))
+@Import(PlatformConfiguration.class)
+@PropertySource("classpath:picflow-command-side.properties")
+public class CommandSideConfiguration {
+
+    /** The command side's processors (process managers); their tokens live in command_token_entry. */
+    static final List<String> PROCESSORS = List.of();
+
+    /** The command side's own schema history, so that each side migrates independently. */
+    @Bean(initMethod = "migrate")
+    Flyway commandSideFlyway(DataSource dataSource) {
+        return Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration/command")
+                .table("flyway_history_command")
+                .baselineOnMigrate(true)
+                .baselineVersion("0")
+                .load();
+    }
+
+    @Bean
+    ConfigurerModule commandSideTokenStores(ConnectionProvider connections) {
+        return SideTokenStores.register("command_token_entry", PROCESSORS, connections);
+    }
+
+    @Bean
+    SnapshotTriggerDefinition imageDownloadSnapshotTrigger(Snapshotter snapshotter,
+            @Value("${picflow.downloads.snapshot-threshold:50}") int threshold) {
+        return new EventCountSnapshotTriggerDefinition(snapshotter, threshold);
+    }
+}

@@ -1,0 +1,70 @@
+package io.picflow.devservices;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The embedded PostgreSQL and Elasticsearch that tests talk to: started lazily, once per test JVM
+ * (not per class), stopped when the JVM exits. Each JVM gets fresh data under {@code target/}.
+ */
+public final class TestServices {
+
+    private static final Path ROOT = Path.of("target", "test-services").toAbsolutePath();
+    private static final AtomicInteger databases = new AtomicInteger();
+    private static EmbeddedPostgresServer postgres;
+    private static ElasticsearchServer elasticsearch;
+
+    private TestServices() {
+    }
+
+    public static synchronized EmbeddedPostgresServer postgres() {
+        if (postgres == null) {
+            Path data = ROOT.resolve("postgres-" + ProcessHandle.current().pid());
+            deleteQuietly(data);
+            postgres = EmbeddedPostgresServer.start(data, ROOT.resolve("postgres-runtime"), 0, false);
+            Runtime.getRuntime().addShutdownHook(new Thread(postgres::close, "stop-test-postgres"));
+        }
+        return postgres;
+    }
+
+    /** A new, empty database on the shared test server, so that each application context starts clean. */
+    public static String newDatabase() {
+        String name = "picflow_" + ProcessHandle.current().pid() + "_" + databases.incrementAndGet();
+        EmbeddedPostgresServer server = postgres();
+        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(), server.username(), server.password());
+             Statement statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not create test database " + name, e);
+        }
+        return "jdbc:postgresql://127.0.0.1:" + server.port() + "/" + name;
+    }
+
+    public static synchronized ElasticsearchServer elasticsearch() {
+        if (elasticsearch == null) {
+            Path home = ElasticsearchDistribution.pinned()
+                    .unpackedInto(Path.of(System.getProperty("user.home"), ".cache", "picflow"));
+            Path instance = ROOT.resolve("elasticsearch-" + ProcessHandle.current().pid());
+            deleteQuietly(instance);
+            elasticsearch = ElasticsearchServer.launch(home, instance, 0, 384);
+            Runtime.getRuntime().addShutdownHook(new Thread(elasticsearch::close, "stop-test-elasticsearch"));
+            elasticsearch.awaitReady(Duration.ofMinutes(2));
+        }
+        return elasticsearch;
+    }
+
+    private static void deleteQuietly(Path directory) {
+        try {
+            ElasticsearchDistribution.deleteRecursively(directory);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package io.picflow.platform;
+
+import io.picflow.platform.axon.AxonPostgresConfiguration;
+import io.picflow.platform.security.DevTokenController;
+import io.picflow.platform.security.SecurityConfiguration;
+import io.picflow.platform.web.ProblemHandlers;
+import io.picflow.platform.web.ProblemResponseWriter;
+import io.picflow.platform.web.WebConfiguration;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.PropertySource;
+
+/** What every picflow application (command side, query side, standalone) imports. */
+@Configuration(proxyBeanMethods = false)
+@Import({WebConfiguration.class, ProblemHandlers.class, ProblemResponseWriter.class, SecurityConfiguration.class,
+        DevTokenController.class, AxonPostgresConfiguration.class})
+@PropertySource("classpath:picflow-platform.properties")
+public class PlatformConfiguration {
+}

@@ -1,0 +1,41 @@
+package io.picflow.platform.axon;
+
+import java.util.Collection;
+import org.axonframework.common.jdbc.ConnectionProvider;
+import org.axonframework.config.ConfigurerModule;
+import org.axonframework.eventhandling.tokenstore.jdbc.JdbcTokenStore;
+import org.axonframework.eventhandling.tokenstore.jdbc.TokenSchema;
+
+/**
+ * Each side keeps the tokens of its processors in its own table (command_token_entry,
+ * query_token_entry), created by its own Flyway history, so that the two sides can be deployed,
+ * migrated and reset independently, and also run together in one process.
+ */
+public final class SideTokenStores {
+
+    private SideTokenStores() {
+    }
+
+    public static TokenSchema schema(String table) {
+        return TokenSchema.builder()
+                .setTokenTable(table)
+                .setProcessorNameColumn("processor_name")
+                .setSegmentColumn("segment")
+                .setTokenColumn("token")
+                .setTokenTypeColumn("token_type")
+                .setTimestampColumn("timestamp")
+                .setOwnerColumn("owner")
+                .build();
+    }
+
+    /** Registers {@code table} as the token store of each of {@code processors}. */
+    public static ConfigurerModule register(String table, Collection<String> processors, ConnectionProvider connections) {
+        TokenSchema schema = schema(table);
+        return configurer -> configurer.eventProcessing(processing -> processors.forEach(processor ->
+                processing.registerTokenStore(processor, config -> JdbcTokenStore.builder()
+                        .connectionProvider(connections)
+                        .serializer(config.serializer())
+                        .schema(schema)
+                        .build())));
+    }
+}

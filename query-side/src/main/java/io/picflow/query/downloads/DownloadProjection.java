@@ -1,0 +1,38 @@
+package io.picflow.query.downloads;
+
+import io.picflow.events.MetadataKeys;
+import io.picflow.events.downloads.ImageDownloadRequested;
+import io.picflow.query.ReadModelUpdates;
+import java.time.Instant;
+import org.axonframework.config.ProcessingGroup;
+import org.axonframework.eventhandling.EventHandler;
+import org.axonframework.eventhandling.Timestamp;
+import org.axonframework.messaging.annotation.MetaDataValue;
+import org.springframework.stereotype.Component;
+
+/**
+ * Projects download events into the {@code download} table. Every timestamp written comes from the
+ * event, never from this clock, so that a rebuild reproduces the table exactly.
+ */
+@Component
+@ProcessingGroup(DownloadProjection.PROCESSING_GROUP)
+class DownloadProjection {
+
+    static final String PROCESSING_GROUP = "downloads";
+
+    private final DownloadReadModel downloads;
+    private final ReadModelUpdates updates;
+
+    DownloadProjection(DownloadReadModel downloads, ReadModelUpdates updates) {
+        this.downloads = downloads;
+        this.updates = updates;
+    }
+
+    @EventHandler
+    void on(ImageDownloadRequested event, @Timestamp Instant occurredAt,
+            @MetaDataValue(MetadataKeys.CORRELATION_ID) String correlationId) {
+        downloads.insertRequested(new DownloadView(event.downloadId(), event.url(), event.fileName(), event.tags(),
+                DownloadStatus.REQUESTED, event.requestedBy(), correlationId, occurredAt, occurredAt));
+        updates.signalAfterCommit();
+    }
+}
