@@ -6,7 +6,6 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Import;
-import org.springframework.context.annotation.PropertySource;
 
 /**
  * The embedded default: both sides in one process. Without external services configured it starts
@@ -14,8 +13,7 @@ import org.springframework.context.annotation.PropertySource;
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
-@Import({CommandSideConfiguration.class, QuerySideConfiguration.class})
-@PropertySource("classpath:picflow-standalone.properties")
+@Import({CommandSideConfiguration.class, QuerySideConfiguration.class, StandaloneDefaults.class})
 public class StandaloneApplication {
 
     public static void main(String[] args) {
