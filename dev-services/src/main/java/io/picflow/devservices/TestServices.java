@@ -8,6 +8,8 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -47,6 +49,22 @@ public final class TestServices {
         return "jdbc:postgresql://127.0.0.1:" + server.port() + "/" + name;
     }
 
+    /**
+     * The settings an application context under test needs: a fresh database on the shared server,
+     * the test JWT secret, and (when asked) the shared Elasticsearch.
+     */
+    public static Map<String, String> applicationProperties(boolean withElasticsearch) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("spring.datasource.url", newDatabase());
+        properties.put("spring.datasource.username", postgres().username());
+        properties.put("spring.datasource.password", postgres().password());
+        properties.put("picflow.security.jwt-secret", TestTokens.SECRET);
+        if (withElasticsearch) {
+            properties.put("picflow.elasticsearch.url", elasticsearch().url());
+        }
+        return properties;
+    }
+
     public static synchronized ElasticsearchServer elasticsearch() {
         if (elasticsearch == null) {
             Path home = ElasticsearchDistribution.pinned()
@@ -62,7 +80,7 @@ public final class TestServices {
 
     private static void deleteQuietly(Path directory) {
         try {
-            ElasticsearchDistribution.deleteRecursively(directory);
+            Directories.deleteRecursively(directory);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,0 +1,220 @@
+package io.picflow.command.downloads;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.picflow.command.support.CommandSideTest;
+import io.picflow.devservices.TestTokens;
+import io.picflow.events.downloads.ImageDownloadRequested;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import javax.sql.DataSource;
+import org.axonframework.eventhandling.GenericDomainEventMessage;
+import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
+import org.axonframework.modelling.command.ConcurrencyException;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** POST /api/downloads through real HTTP, security and filters, into the real PostgreSQL event store. */
+class DownloadCommandApiTest extends CommandSideTest {
+
+    private static final JsonMapper json = JsonMapper.builder().build();
+
+    @Autowired
+    EventStorageEngine storageEngine;
+
+    @Autowired
+    DataSource dataSource;
+
+    private final String alice = TestTokens.user("alice");
+
+    @Test
+    void an_accepted_request_answers_202_with_where_to_follow_it_and_stores_a_correlated_event() {
+        HttpResponse<String> response = api().postJson("/api/downloads", alice,
+                "{\"url\":\"https://example.com/cat.png\",\"fileName\":\"cat.png\",\"tags\":[\"cats\",\"cute\"]}",
+                "X-Correlation-Id", "corr-accept-1");
+
+        assertThat(response.statusCode()).isEqualTo(202);
+        JsonNode body = json.readTree(response.body());
+        String downloadId = body.get("downloadId").asString();
+        assertThat(response.headers().firstValue("Location")).hasValue("/api/downloads/" + downloadId);
+        assertThat(response.headers().firstValue("X-Correlation-Id")).hasValue("corr-accept-1");
+        assertThat(body.get("correlationId").asString()).isEqualTo("corr-accept-1");
+        assertThat(body.get("status").asString()).isEqualTo("REQUESTED");
+
+        Map<String, Object> event = jdbc.sql("SELECT payload_type, payload_revision, convert_from(payload, 'UTF8') AS payload, "
+                        + "convert_from(meta_data, 'UTF8') AS meta_data FROM domain_event_entry WHERE aggregate_identifier = :id")
+                .param("id", downloadId).query().singleRow();
+        assertThat(event.get("payload_type")).isEqualTo(ImageDownloadRequested.class.getName());
+        assertThat(event.get("payload_revision")).isEqualTo("1");
+        JsonNode payload = json.readTree((String) event.get("payload"));
+        assertThat(payload.get("url").asString()).isEqualTo("https://example.com/cat.png");
+        assertThat(payload.get("requestedBy").asString()).isEqualTo("alice");
+        assertThat(payload.get("tags").toString()).isEqualTo("[\"cats\",\"cute\"]");
+        JsonNode metadata = json.readTree((String) event.get("meta_data"));
+        assertThat(metadata.get("correlationId").asString()).isEqualTo("corr-accept-1");
+        assertThat(metadata.get("userId").asString()).isEqualTo("alice");
+        // The event's cause is the command message, not the request: a real causal chain.
+        assertThat(metadata.get("causationId").asString()).isNotBlank().isNotEqualTo("corr-accept-1");
+    }
+
+    @Test
+    void a_request_without_a_correlation_id_gets_a_new_one() {
+        HttpResponse<String> response = api().postJson("/api/downloads", alice, "{\"url\":\"http://example.com/a.gif\"}");
+        assertThat(response.statusCode()).isEqualTo(202);
+        String header = response.headers().firstValue("X-Correlation-Id").orElseThrow();
+        assertThat(UUID.fromString(header)).isNotNull();
+        assertThat(json.readTree(response.body()).get("correlationId").asString()).isEqualTo(header);
+    }
+
+    @Test
+    void invalid_requests_get_400_problems_that_say_what_is_wrong_and_store_nothing() {
+        long eventsBefore = eventCount();
+        String tooManyTags = IntStream.range(0, 33).mapToObj(i -> "\"t" + i + "\"").collect(Collectors.joining(",", "[", "]"));
+        Map<String, String> bodies = Map.of(
+                "{\"url\":\"ftp://example.com/a.png\"}", "url",
+                "{\"url\":\"/relative/a.png\"}", "url",
+                "{\"url\":\"https://user:secret@example.com/a.png\"}", "credentials",
+                "{\"fileName\":\"a.png\"}", "url",
+                "{\"url\":\"https://example.com/" + "a".repeat(2100) + "\"}", "url",
+                "{\"url\":\"https://example.com/a.png\",\"tags\":" + tooManyTags + "}", "tags",
+                "{\"url\":\"https://example.com/a.png\",\"tags\":[\"" + "x".repeat(65) + "\"]}", "tags",
+                "{\"url\":\"https://example.com/a.png\",\"fileName\":\"../etc/passwd\"}", "fileName",
+                "{\"url\": ", "JSON");
+        bodies.forEach((body, mentions) -> {
+            HttpResponse<String> response = api().postJson("/api/downloads", alice, body);
+            assertThat(response.statusCode()).as(body).isEqualTo(400);
+            assertThat(response.headers().firstValue("Content-Type")).as(body).hasValue("application/problem+json");
+            assertThat(json.readTree(response.body()).get("detail").asString()).as(body).contains(mentions);
+        });
+        assertThat(eventCount()).isEqualTo(eventsBefore);
+    }
+
+    @Test
+    void protocol_errors_are_problems_too() {
+        HttpResponse<String> wrongType = api().send("POST", "/api/downloads", alice,
+                HttpRequest.BodyPublishers.ofString("url=https://example.com"), "Content-Type", "text/plain");
+        assertThat(wrongType.statusCode()).isEqualTo(415);
+        assertThat(wrongType.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+
+        HttpResponse<String> tooLarge = api().postJson("/api/downloads", alice,
+                "{\"url\":\"https://example.com/a.png\",\"fileName\":\"" + "x".repeat(70_000) + "\"}");
+        assertThat(tooLarge.statusCode()).isEqualTo(413);
+        assertThat(tooLarge.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+
+        HttpResponse<String> wrongMethod = api().send("DELETE", "/api/downloads", alice, HttpRequest.BodyPublishers.noBody());
+        assertThat(wrongMethod.statusCode()).isEqualTo(405);
+        assertThat(wrongMethod.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+
+        HttpResponse<String> unknown = api().get("/api/nothing-here", alice);
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(unknown.body()).doesNotContain("Exception").doesNotContain("at org.");
+    }
+
+    @Test
+    void authentication_and_roles_are_enforced() {
+        String body = "{\"url\":\"https://example.com/a.png\"}";
+        HttpResponse<String> noToken = api().postJson("/api/downloads", null, body);
+        assertThat(noToken.statusCode()).isEqualTo(401);
+        assertThat(noToken.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+        assertThat(noToken.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+
+        String forged = TestTokens.token("alice", List.of("user"), Instant.now().plusSeconds(60),
+                "another-secret-that-is-long-enough-for-hs256");
+        assertThat(api().postJson("/api/downloads", forged, body).statusCode()).isEqualTo(401);
+
+        String expired = TestTokens.token("alice", List.of("user"), Instant.now().minusSeconds(3600), TestTokens.SECRET);
+        assertThat(api().postJson("/api/downloads", expired, body).statusCode()).isEqualTo(401);
+
+        String noRole = TestTokens.token("alice", List.of(), Instant.now().plusSeconds(60), TestTokens.SECRET);
+        HttpResponse<String> forbidden = api().postJson("/api/downloads", noRole, body);
+        assertThat(forbidden.statusCode()).isEqualTo(403);
+        assertThat(forbidden.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    }
+
+    @Test
+    void dev_tokens_do_not_exist_outside_the_embedded_run() {
+        HttpResponse<String> response = api().postJson("/api/dev/tokens", null, "{\"userId\":\"mallory\",\"roles\":[\"admin\"]}");
+        assertThat(response.statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void the_same_idempotency_key_returns_the_same_download_and_creates_nothing_new() {
+        String key = "key-" + UUID.randomUUID();
+        String body = "{\"url\":\"https://example.com/once.png\",\"tags\":[\"a\"]}";
+        HttpResponse<String> first = api().postJson("/api/downloads", alice, body, "Idempotency-Key", key);
+        HttpResponse<String> second = api().postJson("/api/downloads", alice, body, "Idempotency-Key", key);
+
+        assertThat(first.statusCode()).isEqualTo(202);
+        assertThat(second.statusCode()).isEqualTo(202);
+        String downloadId = json.readTree(first.body()).get("downloadId").asString();
+        assertThat(json.readTree(second.body()).get("downloadId").asString()).isEqualTo(downloadId);
+        assertThat(second.headers().firstValue("Location")).hasValue("/api/downloads/" + downloadId);
+        assertThat(second.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(jdbc.sql("SELECT count(*) FROM domain_event_entry WHERE payload_type = :type AND convert_from(payload, 'UTF8') LIKE '%once.png%'")
+                .param("type", ImageDownloadRequested.class.getName()).query(Long.class).single()).isEqualTo(1);
+
+        // The key is per user: another user's identical key is a different request.
+        HttpResponse<String> bob = api().postJson("/api/downloads", TestTokens.user("bob"), body, "Idempotency-Key", key);
+        assertThat(bob.statusCode()).isEqualTo(202);
+        assertThat(json.readTree(bob.body()).get("downloadId").asString()).isNotEqualTo(downloadId);
+    }
+
+    @Test
+    void reusing_an_idempotency_key_with_another_body_is_422() {
+        String key = "key-" + UUID.randomUUID();
+        assertThat(api().postJson("/api/downloads", alice, "{\"url\":\"https://example.com/1.png\"}",
+                "Idempotency-Key", key).statusCode()).isEqualTo(202);
+        HttpResponse<String> other = api().postJson("/api/downloads", alice, "{\"url\":\"https://example.com/2.png\"}",
+                "Idempotency-Key", key);
+        assertThat(other.statusCode()).isEqualTo(422);
+        assertThat(other.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    }
+
+    @Test
+    void a_repeat_while_the_first_request_is_in_flight_is_409() throws Exception {
+        String key = "key-" + UUID.randomUUID();
+        // Hold the key's lock the way an in-flight request does, from another connection.
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement lock = connection.prepareStatement("SELECT pg_advisory_lock(hashtextextended(?, 0))")) {
+            lock.setString(1, "idempotency:alice:" + key);
+            lock.execute();
+            HttpResponse<String> repeat = api().postJson("/api/downloads", alice, "{\"url\":\"https://example.com/f.png\"}",
+                    "Idempotency-Key", key);
+            assertThat(repeat.statusCode()).isEqualTo(409);
+            assertThat(repeat.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            try (PreparedStatement unlock = connection.prepareStatement("SELECT pg_advisory_unlock_all()")) {
+                unlock.execute();
+            }
+        }
+        assertThat(api().postJson("/api/downloads", alice, "{\"url\":\"https://example.com/f.png\"}",
+                "Idempotency-Key", key).statusCode()).isEqualTo(202);
+    }
+
+    @Test
+    void concurrent_appends_to_one_aggregate_raise_a_concurrency_exception() {
+        String aggregateId = UUID.randomUUID().toString();
+        ImageDownloadRequested payload = new ImageDownloadRequested(aggregateId, "https://example.com/c.png", null, List.of(), "alice");
+        storageEngine.appendEvents(new GenericDomainEventMessage<>("ImageDownload", aggregateId, 0, payload));
+        storageEngine.appendEvents(new GenericDomainEventMessage<>("ImageDownload", aggregateId, 1, payload));
+
+        assertThatThrownBy(() -> storageEngine.appendEvents(
+                new GenericDomainEventMessage<>("ImageDownload", aggregateId, 1, payload)))
+                .isInstanceOf(ConcurrencyException.class);
+    }
+
+    private long eventCount() {
+        return jdbc.sql("SELECT count(*) FROM domain_event_entry").query(Long.class).single();
+    }
+}
