@@ -5,6 +5,7 @@ import io.picflow.platform.correlation.CorrelationLoggingInterceptor;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
 import org.axonframework.common.jdbc.ConnectionProvider;
 import org.axonframework.common.jdbc.UnitOfWorkAwareConnectionProviderWrapper;
 import org.axonframework.common.transaction.TransactionManager;
@@ -40,6 +41,21 @@ import tools.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
  */
 @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
 public class AxonPostgresConfiguration {
+
+    /**
+     * The event store's tables have their own schema history, migrated by whichever side starts
+     * first (Flyway serialises concurrent migrations with a database lock).
+     */
+    @Bean(initMethod = "migrate")
+    Flyway eventStoreFlyway(DataSource dataSource) {
+        return Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration/eventstore")
+                .table("flyway_history_event_store")
+                .baselineOnMigrate(true)
+                .baselineVersion("0")
+                .load();
+    }
 
     @Bean
     EventSchema eventSchema() {

@@ -1,0 +1,585 @@
+package io.picflow.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Load benchmark for {@code POST /api/downloads} against a running picflow (see {@code bench/run.sh}).
+ *
+ * <p>For each concurrency level C, sends N requests spread over C threads, each sending synchronously
+ * through one shared {@link HttpClient} (HTTP/1.1, keep-alive). Reports accepted (202) per second of wall
+ * time, p50 and p99 latency over every request sent (errors included), and the number of non-202 answers.
+ * Then measures the PostgreSQL ceiling the service sits on: single-row autocommit INSERTs from 32
+ * connections for about 5 seconds, into a scratch table that is dropped afterwards.
+ *
+ * <p>The Markdown report goes to stdout, progress to stderr. Every loop is bounded by a count and a
+ * deadline, and every network call by a timeout, so the run ends by itself. Only 127.0.0.1 is accepted.
+ */
+public final class DownloadRequestBench {
+
+    static final String TARGET = "target: >= 1000 accepted/s at concurrency 32 with p99 <= 50 ms";
+    private static final int TARGET_CONCURRENCY = 32;
+    private static final double TARGET_RATE = 1000.0;
+    private static final double TARGET_P99_MS = 50.0;
+
+    private static final Pattern TOKEN = Pattern.compile("\"token\"\\s*:\\s*\"([^\"]+)\"");
+    private static final Pattern LOCAL_JDBC = Pattern.compile("^jdbc:postgresql://127\\.0\\.0\\.1(:\\d{1,5})?/[^?]*(\\?.*)?$");
+    private static final AtomicLong SEQUENCE = new AtomicLong();
+
+    private DownloadRequestBench() {
+    }
+
+    /** The command line, with its defaults. */
+    record Options(URI baseUrl, String jdbcUrl, String pgUser, String pgPassword, int requests, List<Integer> levels,
+            int warmup, int pgThreads, int pgSeconds, int requestTimeoutSeconds, int levelTimeoutSeconds) {
+
+        static final String USAGE = """
+                usage: DownloadRequestBench --base-url http://127.0.0.1:<port> [options]
+                  --base-url URL          the running service (http, host 127.0.0.1 only)
+                  --jdbc-url URL          its database, jdbc:postgresql://127.0.0.1:<port>/postgres
+                                          (omit to skip the PostgreSQL insert ceiling)
+                  --requests N            requests per concurrency level (default 3000)
+                  --levels A,B,...        concurrency levels (default 1,8,32)
+                  --warmup N              warm-up requests before measuring, 0 for none (default 300)
+                  --pg-threads N          connections for the insert ceiling (default 32)
+                  --pg-seconds N          duration of the insert ceiling (default 5)
+                  --pg-user NAME          database user (default postgres)
+                  --pg-password TEXT      database password (default empty)
+                  --request-timeout S     per-request timeout in seconds (default 30)
+                  --level-timeout S       a level stops sending after this many seconds (default 300)
+                """;
+
+        static Options parse(String[] args) {
+            Map<String, String> values = new LinkedHashMap<>();
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                if (arg.equals("--help") || arg.equals("-h")) {
+                    throw new IllegalArgumentException("");
+                }
+                if (!arg.startsWith("--")) {
+                    throw new IllegalArgumentException("unexpected argument: " + arg);
+                }
+                int eq = arg.indexOf('=');
+                if (eq > 0) {
+                    values.put(arg.substring(2, eq), arg.substring(eq + 1));
+                } else if (i + 1 < args.length) {
+                    values.put(arg.substring(2), args[++i]);
+                } else {
+                    throw new IllegalArgumentException("missing value for " + arg);
+                }
+            }
+            String base = values.remove("base-url");
+            if (base == null) {
+                throw new IllegalArgumentException("--base-url is required");
+            }
+            URI baseUrl = URI.create(base.endsWith("/") ? base.substring(0, base.length() - 1) : base);
+            if (!"http".equals(baseUrl.getScheme()) || !"127.0.0.1".equals(baseUrl.getHost())) {
+                throw new IllegalArgumentException("--base-url must be http://127.0.0.1:<port>, got " + base);
+            }
+            String jdbcUrl = values.remove("jdbc-url");
+            if (jdbcUrl != null && !LOCAL_JDBC.matcher(jdbcUrl).matches()) {
+                throw new IllegalArgumentException("--jdbc-url must be jdbc:postgresql://127.0.0.1:<port>/<db>, got " + jdbcUrl);
+            }
+            String pgUser = values.getOrDefault("pg-user", "postgres");
+            values.remove("pg-user");
+            String pgPassword = values.getOrDefault("pg-password", "");
+            values.remove("pg-password");
+            int requests = positive(values, "requests", 3000, 1);
+            List<Integer> levels = new ArrayList<>();
+            String levelList = values.getOrDefault("levels", "1,8,32");
+            values.remove("levels");
+            for (String part : levelList.split(",")) {
+                if (part.isBlank()) {
+                    continue;
+                }
+                int level = Integer.parseInt(part.trim());
+                if (level < 1 || level > 1024) {
+                    throw new IllegalArgumentException("--levels: each level must be 1..1024, got " + level);
+                }
+                levels.add(level);
+            }
+            if (levels.isEmpty()) {
+                throw new IllegalArgumentException("--levels: at least one level");
+            }
+            int maxLevel = levels.stream().mapToInt(Integer::intValue).max().orElseThrow();
+            if (requests < maxLevel) {
+                throw new IllegalArgumentException("--requests (" + requests + ") must be at least the highest level (" + maxLevel + ")");
+            }
+            int warmup = positive(values, "warmup", 300, 0);
+            int pgThreads = positive(values, "pg-threads", 32, 1);
+            int pgSeconds = positive(values, "pg-seconds", 5, 1);
+            int requestTimeout = positive(values, "request-timeout", 30, 1);
+            int levelTimeout = positive(values, "level-timeout", 300, 1);
+            if (!values.isEmpty()) {
+                throw new IllegalArgumentException("unknown option(s): --" + String.join(", --", values.keySet()));
+            }
+            return new Options(baseUrl, jdbcUrl, pgUser, pgPassword, requests, List.copyOf(levels), warmup,
+                    pgThreads, pgSeconds, requestTimeout, levelTimeout);
+        }
+
+        private static int positive(Map<String, String> values, String name, int fallback, int min) {
+            String value = values.remove(name);
+            if (value == null) {
+                return fallback;
+            }
+            int parsed;
+            try {
+                parsed = Integer.parseInt(value.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--" + name + ": not a number: " + value);
+            }
+            if (parsed < min) {
+                throw new IllegalArgumentException("--" + name + " must be at least " + min + ", got " + parsed);
+            }
+            return parsed;
+        }
+    }
+
+    /** One concurrency level's outcome. Latencies are over every request sent, errors included. */
+    record LevelResult(int concurrency, int requested, int sent, long accepted, long errors, double wallSeconds,
+            double p50Millis, double p99Millis, String firstError) {
+
+        double acceptedPerSecond() {
+            return wallSeconds > 0 ? accepted / wallSeconds : 0;
+        }
+    }
+
+    /** The PostgreSQL insert ceiling's outcome. */
+    record InsertResult(int connections, long inserts, long errors, double wallSeconds, String firstError) {
+
+        double insertsPerSecond() {
+            return wallSeconds > 0 ? inserts / wallSeconds : 0;
+        }
+    }
+
+    public static void main(String[] args) {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            if (!e.getMessage().isEmpty()) {
+                System.err.println("error: " + e.getMessage());
+            }
+            System.err.print(Options.USAGE);
+            System.exit(e.getMessage().isEmpty() ? 0 : 2);
+            return;
+        }
+        int status;
+        try {
+            status = run(options, System.out);
+        } catch (Exception e) {
+            System.err.println("benchmark failed: " + e);
+            e.printStackTrace(System.err);
+            status = 1;
+        }
+        // Worker threads are daemons; exit explicitly so that nothing left behind keeps the JVM up.
+        System.exit(status);
+    }
+
+    static int run(Options options, PrintStream out) throws Exception {
+        HttpClient client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+        String token = token(client, options);
+        progress("token issued for user 'bench'");
+
+        int maxLevel = options.levels().stream().mapToInt(Integer::intValue).max().orElseThrow();
+        LevelResult warmup = null;
+        if (options.warmup() > 0) {
+            int threads = Math.min(maxLevel, options.warmup());
+            progress("warm-up: %d requests over %d threads", options.warmup(), threads);
+            warmup = runLevel(client, options, token, threads, options.warmup());
+            progress("warm-up done: %d accepted, %d errors in %.1f s", warmup.accepted(), warmup.errors(), warmup.wallSeconds());
+            if (warmup.accepted() == 0) {
+                System.err.println("every warm-up request failed; first error: " + warmup.firstError());
+                return 1;
+            }
+        }
+
+        List<LevelResult> results = new ArrayList<>();
+        for (int level : options.levels()) {
+            progress("concurrency %d: %d requests", level, options.requests());
+            LevelResult result = runLevel(client, options, token, level, options.requests());
+            progress("concurrency %d: %.1f accepted/s, p50 %.2f ms, p99 %.2f ms, %d errors",
+                    level, result.acceptedPerSecond(), result.p50Millis(), result.p99Millis(), result.errors());
+            if (result.firstError() != null) {
+                progress("concurrency %d: first error: %s", level, result.firstError());
+            }
+            results.add(result);
+        }
+
+        InsertResult inserts = null;
+        if (options.jdbcUrl() != null) {
+            progress("PostgreSQL ceiling: single-row autocommit INSERTs, %d connections, %d s",
+                    options.pgThreads(), options.pgSeconds());
+            inserts = insertCeiling(options);
+            progress("PostgreSQL ceiling: %.0f inserts/s", inserts.insertsPerSecond());
+        }
+
+        report(out, options, warmup, results, inserts);
+        return 0;
+    }
+
+    // ---------------------------------------------------------------- HTTP
+
+    private static String token(HttpClient client, Options options) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(options.baseUrl().resolve("/api/dev/tokens"))
+                .timeout(Duration.ofSeconds(options.requestTimeoutSeconds()))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"bench\",\"roles\":[\"user\"]}"))
+                .build();
+        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        Matcher matcher = TOKEN.matcher(response.body());
+        if (response.statusCode() != 200 || !matcher.find()) {
+            throw new IllegalStateException("POST /api/dev/tokens answered " + response.statusCode() + ": "
+                    + abbreviate(response.body()) + " (is this the embedded standalone run, with dev tokens enabled?)");
+        }
+        return matcher.group(1);
+    }
+
+    /** Sends {@code total} requests spread over {@code concurrency} threads, each sending synchronously. */
+    static LevelResult runLevel(HttpClient client, Options options, String token, int concurrency, int total)
+            throws InterruptedException {
+        URI endpoint = options.baseUrl().resolve("/api/downloads");
+        Duration requestTimeout = Duration.ofSeconds(options.requestTimeoutSeconds());
+        long[] latencies = new long[total];
+        int[] offsets = new int[concurrency];
+        int[] shares = new int[concurrency];
+        int[] sent = new int[concurrency];
+        long[] accepted = new long[concurrency];
+        long[] errors = new long[concurrency];
+        AtomicReference<String> firstError = new AtomicReference<>();
+        for (int i = 0, offset = 0; i < concurrency; i++) {
+            shares[i] = total / concurrency + (i < total % concurrency ? 1 : 0);
+            offsets[i] = offset;
+            offset += shares[i];
+        }
+
+        CountDownLatch ready = new CountDownLatch(concurrency);
+        CountDownLatch start = new CountDownLatch(1);
+        long[] deadline = new long[1];
+        Thread[] workers = new Thread[concurrency];
+        for (int t = 0; t < concurrency; t++) {
+            final int index = t;
+            workers[t] = new Thread(() -> {
+                ready.countDown();
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                long stopAt = deadline[0];
+                for (int j = 0; j < shares[index]; j++) {
+                    if (System.nanoTime() - stopAt >= 0 || Thread.currentThread().isInterrupted()) {
+                        break;
+                    }
+                    long n = SEQUENCE.incrementAndGet();
+                    HttpRequest request = HttpRequest.newBuilder(endpoint)
+                            .timeout(requestTimeout)
+                            .header("Authorization", "Bearer " + token)
+                            .header("Content-Type", "application/json")
+                            .header("Accept", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    "{\"url\":\"https://example.com/bench/" + n + ".jpg\",\"tags\":[\"bench\"]}"))
+                            .build();
+                    long began = System.nanoTime();
+                    String error = null;
+                    try {
+                        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+                        if (response.statusCode() != 202) {
+                            error = "HTTP " + response.statusCode() + ": " + abbreviate(response.body());
+                        }
+                    } catch (IOException e) {
+                        error = e.toString();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        error = "interrupted";
+                    }
+                    latencies[offsets[index] + j] = System.nanoTime() - began;
+                    sent[index] = j + 1;
+                    if (error == null) {
+                        accepted[index]++;
+                    } else {
+                        errors[index]++;
+                        firstError.compareAndSet(null, error);
+                    }
+                }
+            }, "bench-c" + concurrency + "-" + t);
+            workers[t].setDaemon(true);
+            workers[t].start();
+        }
+
+        ready.await();
+        long began = System.nanoTime();
+        deadline[0] = began + TimeUnit.SECONDS.toNanos(options.levelTimeoutSeconds());
+        start.countDown(); // publishes deadline[0] to the workers (happens-before through the latch)
+        // Each worker stops at the deadline plus at most one request timeout; allow a margin, then give up on it.
+        long joinBy = deadline[0] + TimeUnit.SECONDS.toNanos(options.requestTimeoutSeconds() + 10L);
+        boolean abandoned = false;
+        for (Thread worker : workers) {
+            long left = joinBy - System.nanoTime();
+            if (left > 0) {
+                TimeUnit.NANOSECONDS.timedJoin(worker, left);
+            }
+            if (worker.isAlive()) {
+                worker.interrupt();
+                abandoned = true;
+            }
+        }
+        double wallSeconds = (System.nanoTime() - began) / 1e9;
+
+        // Read the per-thread counters only after the joins (which make the workers' writes visible).
+        int totalSent = 0;
+        long totalAccepted = 0;
+        long totalErrors = 0;
+        for (int t = 0; t < concurrency; t++) {
+            totalSent += sent[t];
+            totalAccepted += accepted[t];
+            totalErrors += errors[t];
+        }
+        long[] measured = new long[totalSent];
+        for (int t = 0, at = 0; t < concurrency; t++) {
+            System.arraycopy(latencies, offsets[t], measured, at, sent[t]);
+            at += sent[t];
+        }
+        Arrays.sort(measured);
+        String note = firstError.get();
+        if (abandoned) {
+            note = "worker(s) still blocked after the level timeout; their in-flight requests are not counted"
+                    + (note == null ? "" : "; first error: " + note);
+        }
+        return new LevelResult(concurrency, total, totalSent, totalAccepted, totalErrors, wallSeconds,
+                percentileMillis(measured, 0.50), percentileMillis(measured, 0.99), note);
+    }
+
+    /** Nearest-rank percentile of a sorted array of nanosecond latencies, in milliseconds. */
+    static double percentileMillis(long[] sortedNanos, double quantile) {
+        if (sortedNanos.length == 0) {
+            return Double.NaN;
+        }
+        int rank = (int) Math.ceil(quantile * sortedNanos.length);
+        int index = Math.min(sortedNanos.length - 1, Math.max(0, rank - 1));
+        return sortedNanos[index] / 1e6;
+    }
+
+    // ---------------------------------------------------------------- PostgreSQL
+
+    /** Single-row autocommit INSERTs from {@code pgThreads} connections for {@code pgSeconds}, into a scratch table. */
+    static InsertResult insertCeiling(Options options) throws SQLException, InterruptedException {
+        Properties properties = new Properties();
+        properties.setProperty("user", options.pgUser());
+        properties.setProperty("password", options.pgPassword());
+        properties.setProperty("ApplicationName", "picflow-bench");
+        properties.setProperty("connectTimeout", "10");
+        properties.setProperty("loginTimeout", "10");
+        properties.setProperty("socketTimeout", "60");
+        int threads = options.pgThreads();
+        try (Connection admin = DriverManager.getConnection(options.jdbcUrl(), properties);
+                Statement ddl = admin.createStatement()) {
+            admin.setAutoCommit(true);
+            ddl.execute("SET lock_timeout = '10s'");
+            ddl.execute("DROP TABLE IF EXISTS bench_insert");
+            ddl.execute("CREATE TABLE bench_insert (id bigserial PRIMARY KEY, payload text)");
+            List<Connection> connections = new ArrayList<>();
+            try {
+                for (int i = 0; i < threads; i++) {
+                    Connection connection = DriverManager.getConnection(options.jdbcUrl(), properties);
+                    connection.setAutoCommit(true);
+                    connections.add(connection);
+                }
+                return measureInserts(connections, options.pgSeconds());
+            } finally {
+                for (Connection connection : connections) {
+                    try {
+                        connection.close();
+                    } catch (SQLException e) {
+                        // closing a scratch connection: nothing to do
+                    }
+                }
+                try {
+                    ddl.execute("DROP TABLE IF EXISTS bench_insert");
+                } catch (SQLException e) {
+                    progress("could not drop bench_insert: %s", e);
+                }
+            }
+        }
+    }
+
+    private static InsertResult measureInserts(List<Connection> connections, int seconds) throws InterruptedException {
+        int threads = connections.size();
+        long[] counts = new long[threads];
+        long[] errors = new long[threads];
+        AtomicReference<String> firstError = new AtomicReference<>();
+        CountDownLatch ready = new CountDownLatch(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        long[] end = new long[1];
+        Thread[] workers = new Thread[threads];
+        for (int t = 0; t < threads; t++) {
+            final int index = t;
+            final Connection connection = connections.get(t);
+            workers[t] = new Thread(() -> {
+                PreparedStatement prepared;
+                try {
+                    prepared = connection.prepareStatement("INSERT INTO bench_insert (payload) VALUES (?)");
+                } catch (SQLException e) {
+                    errors[index]++;
+                    firstError.compareAndSet(null, e.toString());
+                    return;
+                } finally {
+                    ready.countDown();
+                }
+                try (PreparedStatement insert = prepared) {
+                    start.await();
+                    long stopAt = end[0];
+                    long n = 0;
+                    while (System.nanoTime() - stopAt < 0 && !Thread.currentThread().isInterrupted()) {
+                        insert.setString(1, "bench-" + index + "-" + n++);
+                        insert.executeUpdate();
+                        counts[index]++;
+                    }
+                } catch (SQLException e) {
+                    errors[index]++;
+                    firstError.compareAndSet(null, e.toString());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "bench-insert-" + t);
+            workers[t].setDaemon(true);
+            workers[t].start();
+        }
+        ready.await(30, TimeUnit.SECONDS);
+        long began = System.nanoTime();
+        end[0] = began + TimeUnit.SECONDS.toNanos(seconds);
+        start.countDown();
+        long joinBy = end[0] + TimeUnit.SECONDS.toNanos(70); // past the 60 s socket timeout
+        for (Thread worker : workers) {
+            long left = joinBy - System.nanoTime();
+            if (left > 0) {
+                TimeUnit.NANOSECONDS.timedJoin(worker, left);
+            }
+            if (worker.isAlive()) {
+                worker.interrupt();
+                firstError.compareAndSet(null, "insert thread still blocked after the time limit");
+            }
+        }
+        double wallSeconds = (System.nanoTime() - began) / 1e9;
+        long total = Arrays.stream(counts).sum();
+        long totalErrors = Arrays.stream(errors).sum();
+        return new InsertResult(threads, total, totalErrors, wallSeconds, firstError.get());
+    }
+
+    // ---------------------------------------------------------------- report
+
+    static void report(PrintStream out, Options options, LevelResult warmup, List<LevelResult> results, InsertResult inserts) {
+        out.println("# POST /api/downloads benchmark");
+        out.println();
+        out.println("- date: " + OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        out.println("- service: " + options.baseUrl());
+        out.println("- JVM: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
+                + ", " + Runtime.getRuntime().availableProcessors() + " CPUs visible");
+        out.println(format("- requests per level: %d, spread over C threads, one keep-alive HTTP/1.1 client",
+                options.requests()));
+        if (warmup != null) {
+            out.println(format("- warm-up: %d requests over %d threads (%d accepted, %d errors, not counted)",
+                    warmup.sent(), warmup.concurrency(), warmup.accepted(), warmup.errors()));
+        } else {
+            out.println("- warm-up: none");
+        }
+        out.println("- latency: per request, nearest-rank percentiles over every request sent (errors included)");
+        out.println();
+        out.println("| concurrency | requests | accepted/s | p50 ms | p99 ms | errors |");
+        out.println("|---:|---:|---:|---:|---:|---:|");
+        for (LevelResult r : results) {
+            String requests = r.sent() == r.requested()
+                    ? Integer.toString(r.sent())
+                    : r.sent() + " of " + r.requested() + " (level timeout)";
+            out.println(format("| %d | %s | %.1f | %.2f | %.2f | %d |", r.concurrency(), requests,
+                    r.acceptedPerSecond(), r.p50Millis(), r.p99Millis(), r.errors()));
+        }
+        out.println();
+        boolean anyError = false;
+        for (LevelResult r : results) {
+            if (r.firstError() != null) {
+                out.println(format("- concurrency %d, first error: %s", r.concurrency(), r.firstError()));
+                anyError = true;
+            }
+        }
+        if (anyError) {
+            out.println();
+        }
+        if (inserts != null) {
+            out.println(format("PostgreSQL single-row autocommit INSERT ceiling at %d connections: %.0f inserts/s"
+                            + " (%d inserts in %.2f s, %d errors; fsync and synchronous_commit on)",
+                    inserts.connections(), inserts.insertsPerSecond(), inserts.inserts(), inserts.wallSeconds(),
+                    inserts.errors()));
+            if (inserts.firstError() != null) {
+                out.println("- insert ceiling, first error: " + abbreviate(inserts.firstError()));
+            }
+        } else {
+            out.println("PostgreSQL single-row autocommit INSERT ceiling: not measured (no --jdbc-url)");
+        }
+        out.println();
+        out.println(TARGET);
+        out.println(verdict(results));
+    }
+
+    static String verdict(List<LevelResult> results) {
+        for (LevelResult r : results) {
+            if (r.concurrency() == TARGET_CONCURRENCY) {
+                boolean rateMet = r.acceptedPerSecond() >= TARGET_RATE;
+                boolean p99Met = r.p99Millis() <= TARGET_P99_MS;
+                return format("result: %s (%.1f accepted/s, p99 %.2f ms at concurrency %d)",
+                        rateMet && p99Met ? "MET" : "NOT MET", r.acceptedPerSecond(), r.p99Millis(), TARGET_CONCURRENCY);
+            }
+        }
+        return "result: not measured (no concurrency " + TARGET_CONCURRENCY + " level)";
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static String abbreviate(String text) {
+        if (text == null) {
+            return "";
+        }
+        String flat = text.replaceAll("[\\r\\n\\t]+", " ").replace('|', '/').trim();
+        return flat.length() <= 200 ? flat : flat.substring(0, 200) + "...";
+    }
+
+    private static String format(String pattern, Object... args) {
+        return String.format(Locale.ROOT, pattern, args);
+    }
+
+    private static void progress(String pattern, Object... args) {
+        System.err.println("[bench] " + format(pattern, args));
+    }
+}
