@@ -172,7 +172,7 @@ public final class DownloadRequestBench {
     }
 
     /** The PostgreSQL insert ceiling's outcome. */
-    record InsertResult(int connections, long inserts, long errors, double wallSeconds, String firstError) {
+    record InsertResult(int connections, long inserts, long errors, double wallSeconds, String settings, String firstError) {
 
         double insertsPerSecond() {
             return wallSeconds > 0 ? inserts / wallSeconds : 0;
@@ -408,6 +408,7 @@ public final class DownloadRequestBench {
                 Statement ddl = admin.createStatement()) {
             admin.setAutoCommit(true);
             ddl.execute("SET lock_timeout = '10s'");
+            String settings = settings(ddl);
             ddl.execute("DROP TABLE IF EXISTS bench_insert");
             ddl.execute("CREATE TABLE bench_insert (id bigserial PRIMARY KEY, payload text)");
             List<Connection> connections = new ArrayList<>();
@@ -417,7 +418,7 @@ public final class DownloadRequestBench {
                     connection.setAutoCommit(true);
                     connections.add(connection);
                 }
-                return measureInserts(connections, options.pgSeconds());
+                return measureInserts(connections, options.pgSeconds(), settings);
             } finally {
                 for (Connection connection : connections) {
                     try {
@@ -435,7 +436,19 @@ public final class DownloadRequestBench {
         }
     }
 
-    private static InsertResult measureInserts(List<Connection> connections, int seconds) throws InterruptedException {
+    /** The durability settings the ceiling was measured under, as the server reports them. */
+    private static String settings(Statement statement) throws SQLException {
+        List<String> values = new ArrayList<>();
+        for (String name : List.of("fsync", "synchronous_commit", "full_page_writes")) {
+            try (var rows = statement.executeQuery("SHOW " + name)) {
+                values.add(name + "=" + (rows.next() ? rows.getString(1) : "?"));
+            }
+        }
+        return String.join(", ", values);
+    }
+
+    private static InsertResult measureInserts(List<Connection> connections, int seconds, String settings)
+            throws InterruptedException {
         int threads = connections.size();
         long[] counts = new long[threads];
         long[] errors = new long[threads];
@@ -495,7 +508,7 @@ public final class DownloadRequestBench {
         double wallSeconds = (System.nanoTime() - began) / 1e9;
         long total = Arrays.stream(counts).sum();
         long totalErrors = Arrays.stream(errors).sum();
-        return new InsertResult(threads, total, totalErrors, wallSeconds, firstError.get());
+        return new InsertResult(threads, total, totalErrors, wallSeconds, settings, firstError.get());
     }
 
     // ---------------------------------------------------------------- report
@@ -503,7 +516,7 @@ public final class DownloadRequestBench {
     static void report(PrintStream out, Options options, LevelResult warmup, List<LevelResult> results, InsertResult inserts) {
         out.println("# POST /api/downloads benchmark");
         out.println();
-        out.println("- date: " + OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        out.println("- date: " + OffsetDateTime.now(ZoneOffset.UTC).withNano(0).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         out.println("- service: " + options.baseUrl());
         out.println("- JVM: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
                 + ", " + Runtime.getRuntime().availableProcessors() + " CPUs visible");
@@ -539,9 +552,9 @@ public final class DownloadRequestBench {
         }
         if (inserts != null) {
             out.println(format("PostgreSQL single-row autocommit INSERT ceiling at %d connections: %.0f inserts/s"
-                            + " (%d inserts in %.2f s, %d errors; fsync and synchronous_commit on)",
+                            + " (%d inserts in %.2f s, %d errors; %s)",
                     inserts.connections(), inserts.insertsPerSecond(), inserts.inserts(), inserts.wallSeconds(),
-                    inserts.errors()));
+                    inserts.errors(), inserts.settings()));
             if (inserts.firstError() != null) {
                 out.println("- insert ceiling, first error: " + abbreviate(inserts.firstError()));
             }
@@ -558,8 +571,9 @@ public final class DownloadRequestBench {
             if (r.concurrency() == TARGET_CONCURRENCY) {
                 boolean rateMet = r.acceptedPerSecond() >= TARGET_RATE;
                 boolean p99Met = r.p99Millis() <= TARGET_P99_MS;
-                return format("result: %s (%.1f accepted/s, p99 %.2f ms at concurrency %d)",
-                        rateMet && p99Met ? "MET" : "NOT MET", r.acceptedPerSecond(), r.p99Millis(), TARGET_CONCURRENCY);
+                return format("result: %s (%.1f accepted/s, p99 %.2f ms, %d errors at concurrency %d)",
+                        rateMet && p99Met ? "MET" : "NOT MET", r.acceptedPerSecond(), r.p99Millis(), r.errors(),
+                        TARGET_CONCURRENCY);
             }
         }
         return "result: not measured (no concurrency " + TARGET_CONCURRENCY + " level)";
