@@ -4,6 +4,8 @@ import io.picflow.events.MetadataKeys;
 import io.picflow.platform.correlation.CorrelationIdFilter;
 import io.picflow.platform.security.CurrentUser;
 import io.picflow.platform.web.ProblemException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import java.net.URI;
@@ -40,11 +42,18 @@ class DownloadCommandController {
     private final CommandGateway commands;
     private final IdempotencyKeys idempotencyKeys;
     private final TransactionTemplate transaction;
+    private final Counter requested;
+    private final Counter replayed;
 
-    DownloadCommandController(CommandGateway commands, IdempotencyKeys idempotencyKeys, TransactionTemplate transaction) {
+    DownloadCommandController(CommandGateway commands, IdempotencyKeys idempotencyKeys, TransactionTemplate transaction,
+            MeterRegistry meters) {
         this.commands = commands;
         this.idempotencyKeys = idempotencyKeys;
         this.transaction = transaction;
+        this.requested = Counter.builder("picflow.downloads.requested")
+                .description("Download requests accepted (new downloads)").register(meters);
+        this.replayed = Counter.builder("picflow.downloads.idempotent.replays")
+                .description("Repeated requests answered from their Idempotency-Key").register(meters);
     }
 
     @PostMapping(path = "/api/downloads", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
@@ -77,6 +86,7 @@ class DownloadCommandController {
             if (!earlier.get().requestHash().equals(hash)) {
                 throw ProblemException.unprocessable("This Idempotency-Key was used with a different request body");
             }
+            replayed.increment();
             return accepted(new DownloadAccepted(earlier.get().downloadId(), earlier.get().correlationId(),
                     DownloadStatus.REQUESTED.name()), true);
         }
@@ -86,6 +96,11 @@ class DownloadCommandController {
     }
 
     private void send(RequestImageDownload command, String correlationId) {
+        sendCommand(command, correlationId);
+        requested.increment();
+    }
+
+    private void sendCommand(RequestImageDownload command, String correlationId) {
         // The root of the causal chain: the request itself is the cause of the first command.
         commands.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(Map.of(
                 MetadataKeys.CORRELATION_ID, correlationId,

@@ -1,7 +1,10 @@
 package io.picflow.platform.security;
 
 import com.nimbusds.jose.jwk.source.ImmutableSecret;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
@@ -12,6 +15,7 @@ import java.util.Set;
 import javax.crypto.SecretKey;
 import io.picflow.platform.web.ProblemException;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.http.HttpStatus;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.JwsHeader;
 import org.springframework.security.oauth2.jwt.JwtClaimsSet;
@@ -50,7 +54,11 @@ public class DevTokenController {
     }
 
     @PostMapping("/api/dev/tokens")
-    public TokenResponse issue(@Valid @RequestBody TokenRequest request) {
+    public TokenResponse issue(@Valid @RequestBody TokenRequest request, HttpServletRequest http) {
+        // Anyone who reaches this endpoint can become admin: even in the embedded run, only from this machine.
+        if (!isLoopback(http.getRemoteAddr())) {
+            throw new ProblemException(HttpStatus.FORBIDDEN, "Forbidden", "Dev tokens are issued to local clients only");
+        }
         List<String> roles = request.roles() == null || request.roles().isEmpty() ? List.of(Roles.USER) : request.roles();
         if (!KNOWN_ROLES.containsAll(roles)) {
             throw ProblemException.badRequest("roles: each must be one of " + KNOWN_ROLES);
@@ -67,5 +75,13 @@ public class DevTokenController {
         String token = encoder.encode(JwtEncoderParameters.from(JwsHeader.with(MacAlgorithm.HS256).build(), claims))
                 .getTokenValue();
         return new TokenResponse(token, expiresAt);
+    }
+
+    private static boolean isLoopback(String address) {
+        try {
+            return InetAddress.getByName(address).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 }
