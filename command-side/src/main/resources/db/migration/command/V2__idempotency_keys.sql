@@ -1,6 +1,6 @@
 -- Which download an Idempotency-Key created, per user. The primary key is what enforces "once".
 CREATE TABLE idempotency_key (
-    user_id         VARCHAR(64)  NOT NULL,
+    user_id         VARCHAR(255)  NOT NULL,
     idempotency_key VARCHAR(255) NOT NULL,
     request_hash    CHAR(64)     NOT NULL,
     download_id     VARCHAR(64)  NOT NULL,

@@ -135,7 +135,7 @@ public final class ElasticsearchServer implements AutoCloseable {
     @Override
     public void close() {
         if (process.isAlive()) {
-            StaleProcesses.stop(process.toHandle(), "Elasticsearch");
+            StaleProcesses.stop(process.toHandle());
         }
     }
 

@@ -27,19 +27,24 @@ final class StaleProcesses {
         Path pidFile = dataDirectory.resolve("postmaster.pid");
         readPid(pidFile).flatMap(ProcessHandle::of)
                 .filter(p -> commandLineOf(p).contains("postgres"))
-                .ifPresent(p -> stop(p, "PostgreSQL"));
+                .ifPresent(p -> stopStale(p, "PostgreSQL"));
     }
 
     /** Stops the process whose pid {@code pidFile} holds, if it is still running and is an Elasticsearch. */
     static void stopElasticsearch(Path pidFile) throws IOException {
         readPid(pidFile).flatMap(ProcessHandle::of)
                 .filter(p -> commandLineOf(p).contains("elasticsearch"))
-                .ifPresent(p -> stop(p, "Elasticsearch"));
+                .ifPresent(p -> stopStale(p, "Elasticsearch"));
         Files.deleteIfExists(pidFile);
     }
 
-    static void stop(ProcessHandle process, String what) {
+    private static void stopStale(ProcessHandle process, String what) {
         log.warn("Stopping a {} left running by an earlier run (pid {})", what, process.pid());
+        stop(process);
+    }
+
+    /** SIGTERM to the process and its descendants; SIGKILL if they are still there after a grace period. */
+    static void stop(ProcessHandle process) {
         process.descendants().forEach(ProcessHandle::destroy);
         process.destroy();
         try {

@@ -31,7 +31,10 @@ public final class TestServices {
             Path data = ROOT.resolve("postgres-" + ProcessHandle.current().pid());
             deleteQuietly(data);
             postgres = EmbeddedPostgresServer.start(data, ROOT.resolve("postgres-runtime"), 0, false);
-            Runtime.getRuntime().addShutdownHook(new Thread(postgres::close, "stop-test-postgres"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                postgres.close();
+                deleteQuietly(data);
+            }, "stop-test-postgres"));
         }
         return postgres;
     }
@@ -72,7 +75,10 @@ public final class TestServices {
             Path instance = ROOT.resolve("elasticsearch-" + ProcessHandle.current().pid());
             deleteQuietly(instance);
             elasticsearch = ElasticsearchServer.launch(home, instance, 0, 384);
-            Runtime.getRuntime().addShutdownHook(new Thread(elasticsearch::close, "stop-test-elasticsearch"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                elasticsearch.close();
+                deleteQuietly(instance);
+            }, "stop-test-elasticsearch"));
             elasticsearch.awaitReady(Duration.ofMinutes(2));
         }
         return elasticsearch;
@@ -82,7 +88,7 @@ public final class TestServices {
         try {
             Directories.deleteRecursively(directory);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("Could not delete " + directory, e);
         }
     }
 }

@@ -18,7 +18,7 @@ CREATE TABLE download (
     file_name      VARCHAR(255),
     tags           TEXT[]        NOT NULL DEFAULT '{}',
     status         VARCHAR(32)   NOT NULL,
-    requested_by   VARCHAR(64)   NOT NULL,
+    requested_by   VARCHAR(255)   NOT NULL,
     correlation_id VARCHAR(64),
     requested_at   TIMESTAMPTZ   NOT NULL,
     updated_at     TIMESTAMPTZ   NOT NULL

@@ -23,9 +23,10 @@ import org.springframework.core.env.MapPropertySource;
 
 /**
  * Starts what the environment does not provide, before the application context needs it:
- * PostgreSQL unless a database URL is configured, Elasticsearch unless its URL is configured, and a
- * JWT secret (kept in the data directory) unless one is configured. Only this embedded run enables
- * {@code POST /api/dev/tokens}. The services stop after the context has closed (also on Ctrl-C).
+ * PostgreSQL unless a database URL is configured, Elasticsearch unless its URL is configured. With
+ * the embedded database (the embedded default) it also provides a JWT secret kept in the data
+ * directory, unless one is configured, and enables {@code POST /api/dev/tokens}; with an external
+ * database it is a production-like run and the secret must be configured. The services stop after the context has closed (also on Ctrl-C).
  */
 class EmbeddedServicesLauncher implements ApplicationListener<ApplicationEnvironmentPreparedEvent> {
 
@@ -58,7 +59,7 @@ class EmbeddedServicesLauncher implements ApplicationListener<ApplicationEnviron
                     environment.getProperty("picflow.embedded.elasticsearch-heap-mb", Integer.class, 512));
             SpringApplication.getShutdownHandlers().add(elasticsearch::close);
             provided.put("picflow.elasticsearch.url", elasticsearch.url());
-            // Start-up does not wait for it: search reports 503 and health DOWN until it is ready.
+            // Start-up does not wait for it: health reports it DOWN until it is ready.
             Thread awaitReady = new Thread(() -> {
                 try {
                     elasticsearch.awaitReady(Duration.ofMinutes(3));
@@ -70,7 +71,8 @@ class EmbeddedServicesLauncher implements ApplicationListener<ApplicationEnviron
             awaitReady.setDaemon(true);
             awaitReady.start();
         }
-        if (!configured(environment, "picflow.security.jwt-secret", "PICFLOW_JWT_SECRET")) {
+        boolean embeddedDatabase = provided.containsKey("spring.datasource.url");
+        if (embeddedDatabase && !configured(environment, "picflow.security.jwt-secret", "PICFLOW_JWT_SECRET")) {
             provided.put("picflow.security.jwt-secret", secretIn(dataDirectory));
         }
         // Last: anything the user configured (arguments, environment, application.yml) still wins.

@@ -116,7 +116,7 @@ class DownloadCommandController {
     }
 
     private static String fingerprint(RequestImageDownload command) {
-        String canonical = String.join("\u001e", command.url(), String.valueOf(command.fileName()),
+        String canonical = String.join("\u001e", command.url(), command.fileName() == null ? "\u0000" : command.fileName(),
                 String.join("\u001f", command.tags() == null ? List.of() : command.tags()));
         try {
             return HexFormat.of().formatHex(

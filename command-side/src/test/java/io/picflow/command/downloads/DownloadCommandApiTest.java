@@ -137,6 +137,9 @@ class DownloadCommandApiTest extends CommandSideTest {
         String expired = TestTokens.token("alice", List.of("user"), Instant.now().minusSeconds(3600), TestTokens.SECRET);
         assertThat(api().postJson("/api/downloads", expired, body).statusCode()).isEqualTo(401);
 
+        String hugeSubject = TestTokens.token("u".repeat(256), List.of("user"), Instant.now().plusSeconds(60), TestTokens.SECRET);
+        assertThat(api().postJson("/api/downloads", hugeSubject, body).statusCode()).isEqualTo(401);
+
         String noRole = TestTokens.token("alice", List.of(), Instant.now().plusSeconds(60), TestTokens.SECRET);
         HttpResponse<String> forbidden = api().postJson("/api/downloads", noRole, body);
         assertThat(forbidden.statusCode()).isEqualTo(403);

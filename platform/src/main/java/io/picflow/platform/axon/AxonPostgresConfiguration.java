@@ -9,6 +9,7 @@ import org.flywaydb.core.Flyway;
 import org.axonframework.common.jdbc.ConnectionProvider;
 import org.axonframework.common.jdbc.UnitOfWorkAwareConnectionProviderWrapper;
 import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.eventhandling.PropagatingErrorHandler;
 import org.axonframework.eventhandling.tokenstore.TokenStore;
 import org.axonframework.eventhandling.tokenstore.jdbc.JdbcTokenStore;
 import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
@@ -160,10 +161,16 @@ public class AxonPostgresConfiguration {
         return new CausationCorrelationDataProvider();
     }
 
+    /**
+     * Handler log lines carry the correlation id; and a failing event handler stops its segment and
+     * retries (with backoff) instead of Axon's default of logging and skipping the event, which
+     * would let a read model silently diverge. (Dead-letter queues per group come with the read models.)
+     */
     @Bean
-    ConfigurerModule correlationLogging() {
-        return configurer -> configurer.eventProcessing(processing ->
-                processing.registerDefaultHandlerInterceptor((config, processor) -> new CorrelationLoggingInterceptor<>()));
+    ConfigurerModule eventHandlingDefaults() {
+        return configurer -> configurer.eventProcessing(processing -> processing
+                .registerDefaultHandlerInterceptor((config, processor) -> new CorrelationLoggingInterceptor<>())
+                .registerDefaultListenerInvocationErrorHandler(config -> PropagatingErrorHandler.instance()));
     }
 
     /**

@@ -21,7 +21,6 @@ public class ProblemResponseWriter {
 
     public void write(HttpServletResponse response, HttpStatus status, String detail, String instance) throws IOException {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", "about:blank");
         body.put("title", status.getReasonPhrase());
         body.put("status", status.value());
         body.put("detail", detail);

@@ -9,6 +9,8 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Pattern;
 import java.time.Duration;
 import java.util.Optional;
+import io.picflow.events.downloads.ImageDownloadRequested;
+import org.axonframework.eventsourcing.eventstore.DomainEventStream;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.MediaType;
@@ -38,12 +40,21 @@ class DownloadQueryController {
     DownloadView get(@PathVariable @Pattern(regexp = "[A-Za-z0-9-]{1,64}", message = "downloadId: not a valid id") String downloadId) {
         CurrentUser user = CurrentUser.get();
         Optional<DownloadView> download = downloads.find(downloadId);
-        if (download.isEmpty() && eventStore.lastSequenceNumberFor(downloadId).isPresent()) {
+        if (download.isEmpty() && acceptedFor(user, downloadId)) {
             // Accepted but not projected yet (the POST just returned): wait for the projection, briefly.
             download = updates.awaitPresent(() -> downloads.find(downloadId), readYourWritesWait);
         }
         return download.filter(d -> user.mayAccess(d.requestedBy()))
                 .orElseThrow(() -> ProblemException.notFound("No download " + downloadId));
+    }
+
+    /** Whether the event store holds this download, requested by someone the caller may see. */
+    private boolean acceptedFor(CurrentUser user, String downloadId) {
+        // From sequence 0: the event itself, never a snapshot (snapshots are the command side's business).
+        DomainEventStream events = eventStore.readEvents(downloadId, 0);
+        return events.hasNext()
+                && events.next().getPayload() instanceof ImageDownloadRequested requested
+                && user.mayAccess(requested.requestedBy());
     }
 
     @GetMapping(path = "/api/downloads", produces = MediaType.APPLICATION_JSON_VALUE)
