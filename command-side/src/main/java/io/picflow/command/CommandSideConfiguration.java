@@ -2,7 +2,11 @@ package io.picflow.command;
 
 import io.picflow.platform.PlatformConfiguration;
 import io.picflow.platform.axon.SideTokenStores;
+import io.picflow.command.downloads.RetryPolicy;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
 import org.axonframework.common.jdbc.ConnectionProvider;
 import org.axonframework.config.ConfigurerModule;
@@ -48,6 +52,18 @@ public class CommandSideConfiguration {
     @Bean
     ConfigurerModule commandSideTokenStores(ConnectionProvider connections) {
         return SideTokenStores.register("command_token_entry", PROCESSORS, connections);
+    }
+
+    @Bean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    RetryPolicy downloadRetryPolicy(@Value("${picflow.downloads.retry.max-attempts:5}") int maxAttempts,
+            @Value("${picflow.downloads.retry.base-delay:1s}") Duration baseDelay,
+            @Value("${picflow.downloads.retry.max-delay:5m}") Duration maxDelay) {
+        return new RetryPolicy(maxAttempts, baseDelay, maxDelay, () -> ThreadLocalRandom.current().nextDouble());
     }
 
     @Bean

@@ -1,6 +1,16 @@
 package io.picflow.command.downloads;
 
-/** The states of an {@link ImageDownload}; the lifecycle issue adds the transitions beyond REQUESTED. */
+import java.util.EnumSet;
+import java.util.Set;
+
+/** The states of an {@link ImageDownload}. */
 public enum DownloadStatus {
-    REQUESTED
+    REQUESTED, FETCHING, VALIDATING, PROCESSING, STORING, COMPLETED, FAILED, RETRY_SCHEDULED, PAUSED, CANCELLED;
+
+    /** States in which a fetch worker is (or should be) working on the current attempt. */
+    static final Set<DownloadStatus> WORKING = EnumSet.of(FETCHING, VALIDATING, PROCESSING, STORING);
+
+    boolean isWorking() {
+        return WORKING.contains(this);
+    }
 }
