@@ -3,6 +3,13 @@ package io.picflow.command;
 import io.picflow.platform.PlatformConfiguration;
 import io.picflow.platform.axon.SideTokenStores;
 import io.picflow.command.downloads.RetryPolicy;
+import io.picflow.command.downloads.fetch.DownloadsProperties;
+import org.axonframework.modelling.saga.repository.SagaStore;
+import org.axonframework.modelling.saga.repository.jdbc.JdbcSagaStore;
+import org.axonframework.modelling.saga.repository.jdbc.PostgresSagaSqlSchema;
+import org.axonframework.modelling.saga.repository.jdbc.SagaSchema;
+import org.axonframework.serialization.Serializer;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -31,11 +38,12 @@ import org.springframework.context.annotation.PropertySource;
 @ComponentScan(basePackageClasses = CommandSideConfiguration.class,
         excludeFilters = @ComponentScan.Filter(type = FilterType.ANNOTATION, classes = SpringBootConfiguration.class))
 @Import(PlatformConfiguration.class)
+@EnableConfigurationProperties(DownloadsProperties.class)
 @PropertySource("classpath:picflow-command-side.properties")
 public class CommandSideConfiguration {
 
     /** The command side's processors (process managers); their tokens live in command_token_entry. */
-    static final List<String> PROCESSORS = List.of();
+    static final List<String> PROCESSORS = List.of("ImageDownloadProcessProcessor");
 
     /** The command side's own schema history, so that each side migrates independently. */
     @Bean(initMethod = "migrate")
@@ -52,6 +60,25 @@ public class CommandSideConfiguration {
     @Bean
     ConfigurerModule commandSideTokenStores(ConnectionProvider connections) {
         return SideTokenStores.register("command_token_entry", PROCESSORS, connections);
+    }
+
+    /** Process managers' state, snake_case on PostgreSQL (tables in db/migration/command). */
+    @Bean
+    SagaStore<Object> sagaStore(ConnectionProvider connections, Serializer serializer) {
+        return JdbcSagaStore.builder()
+                .connectionProvider(connections)
+                .serializer(serializer)
+                .sqlSchema(new PostgresSagaSqlSchema(SagaSchema.builder()
+                        .sagaEntryTable("saga_entry")
+                        .revisionColumn("revision")
+                        .serializedSagaColumn("serialized_saga")
+                        .associationValueEntryTable("association_value_entry")
+                        .associationKeyColumn("association_key")
+                        .associationValueColumn("association_value")
+                        .sagaIdColumn("saga_id")
+                        .sagaTypeColumn("saga_type")
+                        .build()))
+                .build();
     }
 
     @Bean

@@ -13,6 +13,7 @@ public final class DownloadErrorCodes {
     public static final String RATE_LIMITED = "RATE_LIMITED";
     public static final String REQUEST_TIMEOUT = "REQUEST_TIMEOUT";
     public static final String WORKER_LOST = "WORKER_LOST";
+    public static final String CONNECTION_FAILED = "CONNECTION_FAILED";
     // Permanent: fail at once.
     public static final String UNKNOWN_HOST = "UNKNOWN_HOST";
     public static final String FORBIDDEN_ADDRESS = "FORBIDDEN_ADDRESS";
@@ -23,6 +24,7 @@ public final class DownloadErrorCodes {
     public static final String TOO_MANY_PIXELS = "TOO_MANY_PIXELS";
     public static final String CORRUPT_IMAGE = "CORRUPT_IMAGE";
     public static final String UNSUPPORTED_SCHEME = "UNSUPPORTED_SCHEME";
+    public static final String TLS_ERROR = "TLS_ERROR";
 
     private DownloadErrorCodes() {
     }

@@ -1,0 +1,224 @@
+package io.picflow.command.downloads.fetch;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.picflow.command.downloads.DownloadCommands.RecordFetchFailure;
+import io.picflow.command.downloads.DownloadCommands.RecordFetchProgress;
+import io.picflow.command.downloads.DownloadCommands.RecordImageFetched;
+import io.picflow.command.downloads.DownloadCommands.RecordImageProcessed;
+import io.picflow.command.downloads.DownloadCommands.RecordImageStored;
+import io.picflow.command.downloads.DownloadCommands.RecordImageValidated;
+import io.picflow.events.MetadataKeys;
+import java.awt.image.BufferedImage;
+import java.net.Proxy;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.Interceptor;
+import okhttp3.OkHttpClient;
+import org.axonframework.commandhandling.GenericCommandMessage;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.stereotype.Component;
+
+/**
+ * The fetch worker: fetch, validate, process and store, reporting each step to the download with
+ * a command. Runs within the configured concurrency limits; a pause or cancel stops the transfer.
+ */
+@Component
+public class DownloadFetchWorker implements FetchWorker, DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(DownloadFetchWorker.class);
+
+    private final CommandGateway commands;
+    private final HttpFetcher fetcher;
+    private final ImageInspector inspector;
+    private final ImageLibrary library;
+    private final FetchScheduler scheduler;
+    private final ExecutorService threads;
+    private final ExecutorService resolver;
+    private final OkHttpClient client;
+    /** The fetch each download has under way (queued or running), at most one. */
+    private final Map<String, Active> active = new ConcurrentHashMap<>();
+    private final MeterRegistry meters;
+    private final Counter bytesFetched;
+
+    public DownloadFetchWorker(CommandGateway commands, DownloadsProperties properties, MeterRegistry meters) {
+        this.commands = commands;
+        this.meters = meters;
+        AddressPolicy policy = properties.allowPrivateAddresses() ? AddressPolicy.any() : AddressPolicy.publicOnly();
+        this.resolver = Executors.newCachedThreadPool(named("picflow-dns"));
+        this.client = new OkHttpClient.Builder()
+                .proxy(Proxy.NO_PROXY)
+                .dns(new GuardedDns(policy, properties.dnsTimeout(), resolver))
+                // Defence in depth: whatever path a connection took (an IP literal skips DNS), check the peer.
+                .addNetworkInterceptor(peerAddressCheck(policy))
+                .followRedirects(false)
+                .followSslRedirects(false)
+                .retryOnConnectionFailure(false)
+                .connectTimeout(properties.connectTimeout())
+                .readTimeout(properties.stallTimeout())
+                .callTimeout(properties.overallTimeout())
+                .dispatcher(new Dispatcher())
+                .connectionPool(new ConnectionPool(properties.globalConcurrency(), 1, TimeUnit.MINUTES))
+                .build();
+        this.fetcher = new HttpFetcher(client, properties);
+        this.inspector = new ImageInspector(properties.maxPixels(), properties.thumbnailSize());
+        this.library = new ImageLibrary(properties.storageDir());
+        this.threads = Executors.newCachedThreadPool(named("picflow-fetch"));
+        this.scheduler = new FetchScheduler(properties.globalConcurrency(), properties.perHostConcurrency(), threads, this::run);
+        this.bytesFetched = Counter.builder("picflow.downloads.bytes.fetched").baseUnit("bytes")
+                .description("Bytes received from remote servers").register(meters);
+        Gauge.builder("picflow.downloads.fetches.active", scheduler, FetchScheduler::runningCount)
+                .description("Fetches running now").register(meters);
+        Gauge.builder("picflow.downloads.fetches.queued", scheduler, FetchScheduler::waitingCount)
+                .description("Fetches waiting for a free slot").register(meters);
+    }
+
+    private record Active(int fetch, HttpFetcher.Cancellation cancellation) {
+    }
+
+    @Override
+    public void start(FetchJob job) {
+        boolean[] duplicate = {false};
+        active.compute(job.downloadId(), (id, previous) -> {
+            if (previous != null && previous.fetch() == job.fetch()) {
+                duplicate[0] = true; // the same fetch delivered twice (e.g. after a restart): one worker is enough
+                return previous;
+            }
+            if (previous != null) {
+                previous.cancellation().cancel();
+            }
+            return new Active(job.fetch(), new HttpFetcher.Cancellation());
+        });
+        if (!duplicate[0]) {
+            scheduler.submit(job);
+        }
+    }
+
+    @Override
+    public void pause(String downloadId) {
+        stop(downloadId);
+    }
+
+    @Override
+    public void discard(String downloadId) {
+        stop(downloadId);
+        new PartialDownload(library.partialDirectory(), downloadId).discard();
+    }
+
+    private void stop(String downloadId) {
+        scheduler.withdraw(downloadId);
+        Active stopped = active.remove(downloadId);
+        if (stopped != null) {
+            stopped.cancellation().cancel();
+        }
+    }
+
+    private void run(FetchJob job) {
+        Active mine = active.get(job.downloadId());
+        if (mine == null || mine.fetch() != job.fetch() || mine.cancellation().isCancelled()) {
+            return;
+        }
+        HttpFetcher.Cancellation cancellation = mine.cancellation();
+        MDC.put("correlationId", job.correlationId());
+        PartialDownload partial = new PartialDownload(library.partialDirectory(), job.downloadId());
+        try {
+            ProgressThrottle throttle = new ProgressThrottle(System::nanoTime);
+            long[] counted = {partial.size()};
+            HttpFetcher.Fetched fetched = fetcher.fetch(job.url(), partial, (bytes, total) -> {
+                bytesFetched.increment(bytes - counted[0]);
+                counted[0] = bytes;
+                if (throttle.shouldReport(bytes, total)) {
+                    report(job, new RecordFetchProgress(job.downloadId(), job.fetch(), bytes, total));
+                }
+            }, cancellation);
+            report(job, new RecordImageFetched(job.downloadId(), job.fetch(), fetched.bytes(), fetched.contentType(),
+                    fetched.sha256()));
+            ImageInspector.Header header = inspector.validate(fetched.file());
+            report(job, new RecordImageValidated(job.downloadId(), job.fetch(), header.format().name(), header.width(),
+                    header.height()));
+            BufferedImage thumbnail = inspector.thumbnail(fetched.file(), header);
+            report(job, new RecordImageProcessed(job.downloadId(), job.fetch(), thumbnail.getWidth(), thumbnail.getHeight()));
+            library.store(fetched.file(), fetched.sha256(), thumbnail);
+            partial.discard();
+            report(job, new RecordImageStored(job.downloadId(), job.fetch(), ImageLibrary.imageIdOf(fetched.sha256()),
+                    fetched.sha256(), fetched.bytes(), header.format().name(), header.format().contentType(),
+                    header.width(), header.height()));
+            outcome("completed", "none");
+        } catch (HttpFetcher.Cancelled stopped) {
+            outcome("stopped", "none");
+        } catch (FetchFailure failure) {
+            if (!failure.retryable()) {
+                partial.discard();
+            }
+            outcome("failed", failure.code());
+            log.info("Download {} fetch {} failed: {} {}", job.downloadId(), job.fetch(), failure.code(), failure.getMessage());
+            report(job, new RecordFetchFailure(job.downloadId(), job.fetch(), failure.code(), failure.getMessage(),
+                    failure.retryable(), failure.retryAfter()));
+        } catch (RuntimeException unexpected) {
+            // Our own bug or an unexpected I/O condition: retried, and visible in the logs.
+            log.error("Download {} fetch {} failed unexpectedly", job.downloadId(), job.fetch(), unexpected);
+            outcome("failed", "INTERNAL");
+            report(job, new RecordFetchFailure(job.downloadId(), job.fetch(), "INTERNAL_ERROR",
+                    "The worker failed: " + unexpected.getClass().getSimpleName(), true, null));
+        } finally {
+            active.remove(job.downloadId(), mine);
+            MDC.remove("correlationId");
+        }
+    }
+
+    private void report(FetchJob job, Object command) {
+        try {
+            commands.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(Map.of(
+                    MetadataKeys.CORRELATION_ID, job.correlationId(),
+                    MetadataKeys.CAUSATION_ID, job.causationId(),
+                    MetadataKeys.USER_ID, job.userId())));
+        } catch (RuntimeException e) {
+            // The watchdog deadline recovers a fetch whose reports could not be delivered.
+            log.warn("Could not report {} for download {}: {}", command.getClass().getSimpleName(), job.downloadId(), e.toString());
+        }
+    }
+
+    private void outcome(String outcome, String code) {
+        meters.counter("picflow.downloads.fetch.outcomes", "outcome", outcome, "code", code).increment();
+    }
+
+    private static Interceptor peerAddressCheck(AddressPolicy policy) {
+        return chain -> {
+            java.net.InetAddress peer = chain.connection().route().socketAddress().getAddress();
+            if (!policy.allows(peer)) {
+                throw new ForbiddenAddressException("Connection to a forbidden address: " + peer.getHostAddress());
+            }
+            return chain.proceed(chain.request());
+        };
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger counter = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    @Override
+    public void destroy() {
+        active.values().forEach(running -> running.cancellation().cancel());
+        threads.shutdownNow();
+        resolver.shutdownNow();
+        client.dispatcher().executorService().shutdown();
+        client.connectionPool().evictAll();
+    }
+}

@@ -1,0 +1,70 @@
+package io.picflow.command.downloads.fetch;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import javax.imageio.ImageIO;
+
+/**
+ * The stored images, content-addressed: an image's id is its SHA-256, its file lives at
+ * {@code images/<first two hex digits>/<sha256>} and its thumbnail (PNG) under {@code thumbnails/}.
+ * Files are written aside and moved into place atomically, so no partial file is ever visible, and
+ * identical bytes from different URLs are stored once. The query side serves these files.
+ */
+final class ImageLibrary {
+
+    private final Path root;
+
+    ImageLibrary(Path root) {
+        this.root = root;
+    }
+
+    Path partialDirectory() {
+        return root.resolve("partial");
+    }
+
+    static String imageIdOf(String sha256) {
+        return sha256;
+    }
+
+    /** Moves the fetched file into the library (or drops it when the same bytes are stored already). */
+    void store(Path fetched, String sha256, BufferedImage thumbnail) {
+        try {
+            Path thumbnailTarget = root.resolve("thumbnails").resolve(sha256.substring(0, 2)).resolve(sha256 + ".png");
+            if (!Files.exists(thumbnailTarget)) {
+                Path staging = stagingFileFor(thumbnailTarget);
+                ImageIO.write(thumbnail, "png", staging.toFile());
+                moveIntoPlace(staging, thumbnailTarget);
+            }
+            Path imageTarget = root.resolve("images").resolve(sha256.substring(0, 2)).resolve(sha256);
+            if (Files.exists(imageTarget)) {
+                Files.deleteIfExists(fetched);
+            } else {
+                Path staging = stagingFileFor(imageTarget);
+                Files.move(fetched, staging, StandardCopyOption.REPLACE_EXISTING);
+                moveIntoPlace(staging, imageTarget);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not store image " + sha256, e);
+        }
+    }
+
+    private static Path stagingFileFor(Path target) throws IOException {
+        Files.createDirectories(target.getParent());
+        return Files.createTempFile(target.getParent(), ".staging-", ".tmp");
+    }
+
+    private static void moveIntoPlace(Path staging, Path target) throws IOException {
+        try {
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException raced) {
+            // Another download stored the same bytes at the same moment: theirs is identical.
+            Files.deleteIfExists(staging);
+        }
+    }
+}
