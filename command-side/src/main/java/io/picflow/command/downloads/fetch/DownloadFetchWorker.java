@@ -72,7 +72,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
                 .dispatcher(new Dispatcher())
                 .connectionPool(new ConnectionPool(properties.globalConcurrency(), 1, TimeUnit.MINUTES))
                 .build();
-        this.fetcher = new HttpFetcher(client, properties);
+        this.fetcher = new HttpFetcher(client, properties, policy);
         this.inspector = new ImageInspector(properties.maxPixels(), properties.thumbnailSize());
         this.library = new ImageLibrary(properties.storageDir());
         this.threads = Executors.newCachedThreadPool(named("picflow-fetch"));
@@ -194,7 +194,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         meters.counter("picflow.downloads.fetch.outcomes", "outcome", outcome, "code", code).increment();
     }
 
-    private static Interceptor peerAddressCheck(AddressPolicy policy) {
+    static Interceptor peerAddressCheck(AddressPolicy policy) {
         return chain -> {
             java.net.InetAddress peer = chain.connection().route().socketAddress().getAddress();
             if (!policy.allows(peer)) {

@@ -24,6 +24,7 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.ProtocolException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
@@ -57,12 +58,16 @@ final class HttpFetcher {
 
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
+    private static final Pattern DOTTED_QUAD = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+
     private final OkHttpClient client;
     private final DownloadsProperties properties;
+    private final AddressPolicy policy;
 
-    HttpFetcher(OkHttpClient client, DownloadsProperties properties) {
+    HttpFetcher(OkHttpClient client, DownloadsProperties properties, AddressPolicy policy) {
         this.client = client;
         this.properties = properties;
+        this.policy = policy;
     }
 
     record Fetched(Path file, long bytes, String contentType, String sha256) {
@@ -141,12 +146,28 @@ final class HttpFetcher {
     }
 
     private Response execute(HttpUrl url, PartialDownload partial, Cancellation cancellation) throws IOException {
+        requireAllowedLiteral(url.host());
         Request request = partial.decorate(new Request.Builder().url(url)
                 .header("User-Agent", "picflow/0.1 (+image library)")
                 .header("Accept", "image/*")).build();
         Call call = client.newCall(request);
         cancellation.track(call);
         return call.execute();
+    }
+
+    /**
+     * OkHttp connects to an IP literal without asking the DNS: check it before connecting, so that
+     * not even a connection attempt (a port scan) reaches a forbidden address.
+     */
+    private void requireAllowedLiteral(String host) throws IOException {
+        // OkHttp takes any digits-and-dots host (2130706433, 0177.0.0.1, 127.1) for an address, not a name.
+        AddressPolicy.requireUsualNotation(host);
+        if (host.contains(":") || DOTTED_QUAD.matcher(host).matches()) {
+            InetAddress address = InetAddress.getByName(host); // a literal: parsed, never resolved
+            if (!policy.allows(address)) {
+                throw new ForbiddenAddressException("Forbidden address: " + host);
+            }
+        }
     }
 
     private Fetched receive(Response response, PartialDownload partial, Progress progress) throws IOException, FetchFailure {
