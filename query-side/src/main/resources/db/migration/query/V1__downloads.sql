@@ -21,7 +21,17 @@ CREATE TABLE download (
     requested_by   VARCHAR(255)   NOT NULL,
     correlation_id VARCHAR(64),
     requested_at   TIMESTAMPTZ   NOT NULL,
-    updated_at     TIMESTAMPTZ   NOT NULL
+    updated_at     TIMESTAMPTZ   NOT NULL,
+    bytes_received BIGINT        NOT NULL DEFAULT 0,
+    total_bytes    BIGINT,
+    attempt        INTEGER       NOT NULL DEFAULT 0,
+    image_id       VARCHAR(64),
+    error_code     VARCHAR(64),
+    error_message  VARCHAR(1000),
+    error_retryable BOOLEAN,
+    next_attempt_at TIMESTAMPTZ,
+    -- The sequence number of the last event applied: an older or repeated event changes nothing.
+    version        BIGINT        NOT NULL
 );
 -- GET /api/downloads?status= : a user's downloads, newest first.
 CREATE INDEX download_by_user ON download (requested_by, requested_at DESC, download_id DESC);

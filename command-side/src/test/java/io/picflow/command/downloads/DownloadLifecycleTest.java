@@ -43,6 +43,7 @@ class DownloadLifecycleTest {
     private static final JsonMapper json = JsonMapper.builder().build();
     private static final byte[] PNG = TestImages.png(800, 600);
     private static final AtomicInteger flakyCalls = new AtomicInteger();
+    private static final byte[] BIG = TestImages.noisyPng(300, 300, 42);
     private static MockWebServer images;
     private static Path storage;
 
@@ -64,6 +65,7 @@ class DownloadLifecycleTest {
                     case "/flaky.gif" -> flakyCalls.incrementAndGet() == 1
                             ? new MockResponse.Builder().code(503).setHeader("Retry-After", "1").build()
                             : image(TestImages.gif(64, 64), "image/gif");
+                    case "/slow.png", "/slow-cancel.png" -> rangeAware(request, BIG);
                     case "/page.html" -> new MockResponse.Builder().setHeader("Content-Type", "image/png")
                             .body("<!DOCTYPE html><html><body>Sorry</body></html>").build();
                     default -> new MockResponse.Builder().code(404).build();
@@ -76,6 +78,20 @@ class DownloadLifecycleTest {
     @AfterAll
     static void stopImageServer() throws Exception {
         images.close();
+    }
+
+    /** Serves a slice for a Range request whose If-Range matches the ETag, like a real server; trickles the body. */
+    private static MockResponse rangeAware(RecordedRequest request, byte[] bytes) {
+        String etag = "\"big-v1\"";
+        String range = request.getHeaders().get("Range");
+        MockResponse.Builder response = new MockResponse.Builder().setHeader("Content-Type", "image/png").setHeader("ETag", etag)
+                .throttleBody(32 * 1024, 200, java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (range != null && etag.equals(request.getHeaders().get("If-Range"))) {
+            int from = Integer.parseInt(range.replaceAll("bytes=(\\d+)-", "$1"));
+            return response.code(206).setHeader("Content-Range", "bytes " + from + "-" + (bytes.length - 1) + "/" + bytes.length)
+                    .body(new Buffer().write(java.util.Arrays.copyOfRange(bytes, from, bytes.length))).build();
+        }
+        return response.body(new Buffer().write(bytes)).build();
     }
 
     private static MockResponse image(byte[] bytes, String contentType) {
@@ -139,6 +155,62 @@ class DownloadLifecycleTest {
         awaitEvents(first, "ImageDownloadCompleted");
         awaitEvents(second, "ImageDownloadCompleted");
         assertThat(payloadOf(first, "ImageStored").get("imageId")).isEqualTo(payloadOf(second, "ImageStored").get("imageId"));
+    }
+
+    @Test
+    void pause_keeps_the_partial_file_and_resume_continues_it_with_a_range_request() {
+        String id = request("/slow.png", "life-7");
+        awaitEvents(id, "ImageFetchProgressed");
+        assertThat(control(id, "pause", TestTokens.user("alice")).statusCode()).isEqualTo(202);
+        awaitEvents(id, "ImageDownloadPaused");
+        Path part = storage.resolve("partial").resolve(id + ".part");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(part) && Files.size(part) > 0);
+
+        assertThat(control(id, "resume", TestTokens.user("alice")).statusCode()).isEqualTo(202);
+        awaitEvents(id, "ImageDownloadCompleted");
+
+        Map<String, Object> resumed = payloadOf(id, "ImageFetchStarted");
+        assertThat(((Number) resumed.get("resumeFrom")).longValue()).isPositive();
+        String sha = payloadOf(id, "ImageStored").get("sha256").toString();
+        assertThat(storage.resolve("images").resolve(sha.substring(0, 2)).resolve(sha)).hasBinaryContent(BIG);
+    }
+
+    @Test
+    void cancel_stops_the_transfer_and_deletes_the_partial_data() {
+        String id = request("/slow-cancel.png", "life-8");
+        awaitEvents(id, "ImageFetchProgressed");
+        assertThat(control(id, "cancel", TestTokens.user("alice")).statusCode()).isEqualTo(202);
+        awaitEvents(id, "ImageDownloadCancelled");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(storage.resolve("partial").resolve(id + ".part")));
+        // Cancel is final: a resume is refused, a repeated cancel changes nothing.
+        HttpResponse<String> resume = control(id, "resume", TestTokens.user("alice"));
+        assertThat(resume.statusCode()).isEqualTo(409);
+        assertThat(resume.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(control(id, "cancel", TestTokens.user("alice")).statusCode()).isEqualTo(202);
+    }
+
+    @Test
+    void controls_answer_404_for_unknown_or_foreign_downloads_and_409_for_impossible_transitions() {
+        String id = request("/cat.png", "life-9");
+        awaitEvents(id, "ImageDownloadCompleted");
+        assertThat(control(id, "pause", TestTokens.user("mallory")).statusCode()).isEqualTo(404);
+        assertThat(control("no-such-download", "pause", TestTokens.user("alice")).statusCode()).isEqualTo(404);
+        assertThat(control(id, "pause", TestTokens.user("alice")).statusCode()).isEqualTo(409);
+        assertThat(control(id, "retry", TestTokens.user("alice")).statusCode()).isEqualTo(409);
+    }
+
+    @Test
+    void a_failed_download_can_be_retried() {
+        String id = request("/page.html", "life-10");
+        awaitEvents(id, "ImageDownloadFailed");
+        assertThat(control(id, "retry", TestTokens.user("alice")).statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(30)).until(() -> types(id).stream().filter("ImageDownloadFailed"::equals).count() == 2);
+        assertThat(types(id)).contains("ImageDownloadRetryScheduled");
+    }
+
+    private HttpResponse<String> control(String downloadId, String action, String token) {
+        return ApiClient.onPort(port).send("POST", "/api/downloads/" + downloadId + "/" + action, token,
+                java.net.http.HttpRequest.BodyPublishers.noBody());
     }
 
     private String request(String path, String correlationId) {

@@ -15,8 +15,9 @@ import org.springframework.stereotype.Repository;
 @Repository
 public class DownloadReadModel {
 
-    private static final String COLUMNS =
-            "download_id, url, file_name, tags, status, requested_by, correlation_id, requested_at, updated_at";
+    private static final String COLUMNS = "download_id, url, file_name, tags, status, requested_by, correlation_id, "
+            + "requested_at, updated_at, bytes_received, total_bytes, attempt, image_id, error_code, error_message, "
+            + "error_retryable, next_attempt_at";
 
     private final JdbcClient jdbc;
 
@@ -26,8 +27,9 @@ public class DownloadReadModel {
 
     /** Inserts a requested download; a second delivery of the same event changes nothing. */
     void insertRequested(DownloadView download) {
-        jdbc.sql("INSERT INTO download (" + COLUMNS + ") VALUES (:id, :url, :fileName, :tags, :status, :requestedBy, "
-                        + ":correlationId, :requestedAt, :updatedAt) ON CONFLICT (download_id) DO NOTHING")
+        jdbc.sql("INSERT INTO download (download_id, url, file_name, tags, status, requested_by, correlation_id, "
+                        + "requested_at, updated_at, version) VALUES (:id, :url, :fileName, :tags, :status, :requestedBy, "
+                        + ":correlationId, :requestedAt, :updatedAt, 0) ON CONFLICT (download_id) DO NOTHING")
                 .param("id", download.downloadId())
                 .param("url", download.url())
                 .param("fileName", download.fileName())
@@ -38,6 +40,21 @@ public class DownloadReadModel {
                 .param("requestedAt", OffsetDateTime.ofInstant(download.requestedAt(), java.time.ZoneOffset.UTC))
                 .param("updatedAt", OffsetDateTime.ofInstant(download.updatedAt(), java.time.ZoneOffset.UTC))
                 .update();
+    }
+
+    /**
+     * Applies the changes an event makes, unless the row already reflects that event or a later one
+     * ({@code version}): redelivery and replay are harmless.
+     */
+    void apply(String downloadId, long sequence, Instant at, DownloadChange change) {
+        StringBuilder sql = new StringBuilder("UPDATE download SET version = :sequence, updated_at = :at");
+        change.columns().keySet().forEach(column -> sql.append(", ").append(column).append(" = :").append(column));
+        JdbcClient.StatementSpec statement = jdbc.sql(sql.append(" WHERE download_id = :id AND version < :sequence").toString())
+                .param("id", downloadId)
+                .param("sequence", sequence)
+                .param("at", OffsetDateTime.ofInstant(at, java.time.ZoneOffset.UTC));
+        change.columns().forEach(statement::param);
+        statement.update();
     }
 
     public Optional<DownloadView> find(String downloadId) {
@@ -79,7 +96,14 @@ public class DownloadReadModel {
                 rs.getString("requested_by"),
                 rs.getString("correlation_id"),
                 instant(rs, "requested_at"),
-                instant(rs, "updated_at"));
+                instant(rs, "updated_at"),
+                rs.getLong("bytes_received"),
+                rs.getObject("total_bytes", Long.class),
+                rs.getInt("attempt"),
+                rs.getString("image_id"),
+                rs.getString("error_code") == null ? null : new DownloadView.DownloadError(rs.getString("error_code"),
+                        rs.getString("error_message"), rs.getBoolean("error_retryable")),
+                instant(rs, "next_attempt_at"));
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -50,12 +50,20 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     private final OkHttpClient client;
     /** The fetch each download has under way (queued or running), at most one. */
     private final Map<String, Active> active = new ConcurrentHashMap<>();
+    /**
+     * A stopped fetch may still be leaving its read loop when the next fetch of the same download
+     * starts: both would write the same partial file. One lock per download (striped) keeps them apart.
+     */
+    private final Object[] partialFileLocks = new Object[64];
     private final MeterRegistry meters;
     private final Counter bytesFetched;
 
     public DownloadFetchWorker(CommandGateway commands, DownloadsProperties properties, MeterRegistry meters) {
         this.commands = commands;
         this.meters = meters;
+        for (int i = 0; i < partialFileLocks.length; i++) {
+            partialFileLocks[i] = new Object();
+        }
         AddressPolicy policy = properties.allowPrivateAddresses() ? AddressPolicy.any() : AddressPolicy.publicOnly();
         this.resolver = Executors.newCachedThreadPool(named("picflow-dns"));
         this.client = new OkHttpClient.Builder()
@@ -126,6 +134,12 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     }
 
     private void run(FetchJob job) {
+        synchronized (partialFileLocks[Math.floorMod(job.downloadId().hashCode(), partialFileLocks.length)]) {
+            runExclusively(job);
+        }
+    }
+
+    private void runExclusively(FetchJob job) {
         Active mine = active.get(job.downloadId());
         if (mine == null || mine.fetch() != job.fetch() || mine.cancellation().isCancelled()) {
             return;

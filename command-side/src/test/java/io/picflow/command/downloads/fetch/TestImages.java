@@ -31,12 +31,28 @@ public final class TestImages {
         return encode("gif", width, height, BufferedImage.TYPE_INT_RGB);
     }
 
+    /** Random pixels from a fixed seed: a PNG that hardly compresses, for transfers that take a while. */
+    public static byte[] noisyPng(int width, int height, long seed) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        java.util.Random random = new java.util.Random(seed);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                image.setRGB(x, y, random.nextInt(0x1000000));
+            }
+        }
+        return write(image, "png");
+    }
+
     private static byte[] encode(String format, int width, int height, int type) {
         BufferedImage image = new BufferedImage(width, height, type);
         Graphics2D graphics = image.createGraphics();
         graphics.setPaint(new GradientPaint(0, 0, Color.ORANGE, width, height, Color.BLUE));
         graphics.fillRect(0, 0, width, height);
         graphics.dispose();
+        return write(image, format);
+    }
+
+    private static byte[] write(BufferedImage image, String format) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             if (!ImageIO.write(image, format, out)) {

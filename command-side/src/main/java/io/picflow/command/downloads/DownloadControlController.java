@@ -1,0 +1,94 @@
+package io.picflow.command.downloads;
+
+import io.picflow.command.downloads.DownloadCommands.CancelImageDownload;
+import io.picflow.command.downloads.DownloadCommands.PauseImageDownload;
+import io.picflow.command.downloads.DownloadCommands.ResumeImageDownload;
+import io.picflow.command.downloads.DownloadCommands.RetryImageDownload;
+import io.picflow.command.downloads.DownloadExceptions.DownloadNotFound;
+import io.picflow.command.downloads.DownloadExceptions.TransitionNotAllowed;
+import io.picflow.events.MetadataKeys;
+import io.picflow.platform.correlation.CorrelationIdFilter;
+import io.picflow.platform.security.CurrentUser;
+import io.picflow.platform.web.ProblemException;
+import jakarta.servlet.http.HttpServletRequest;
+import java.net.URI;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.regex.Pattern;
+import org.axonframework.commandhandling.CommandExecutionException;
+import org.axonframework.commandhandling.GenericCommandMessage;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.axonframework.modelling.command.AggregateNotFoundException;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code POST /api/downloads/{id}/pause|resume|cancel|retry}: 202, or 404/409 as problems. */
+@RestController
+class DownloadControlController {
+
+    private static final Pattern VALID_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
+
+    /** The answer to an accepted control command. */
+    record ControlAccepted(String downloadId, String correlationId) {
+    }
+
+    private final CommandGateway commands;
+
+    DownloadControlController(CommandGateway commands) {
+        this.commands = commands;
+    }
+
+    @PostMapping(path = "/api/downloads/{downloadId}/pause", produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<ControlAccepted> pause(@PathVariable String downloadId, HttpServletRequest request) {
+        return control(downloadId, request, (user, id) -> new PauseImageDownload(id, user.id(), user.admin()));
+    }
+
+    @PostMapping(path = "/api/downloads/{downloadId}/resume", produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<ControlAccepted> resume(@PathVariable String downloadId, HttpServletRequest request) {
+        return control(downloadId, request, (user, id) -> new ResumeImageDownload(id, user.id(), user.admin()));
+    }
+
+    @PostMapping(path = "/api/downloads/{downloadId}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<ControlAccepted> cancel(@PathVariable String downloadId, HttpServletRequest request) {
+        return control(downloadId, request, (user, id) -> new CancelImageDownload(id, user.id(), user.admin()));
+    }
+
+    @PostMapping(path = "/api/downloads/{downloadId}/retry", produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<ControlAccepted> retry(@PathVariable String downloadId, HttpServletRequest request) {
+        return control(downloadId, request, (user, id) -> new RetryImageDownload(id, user.id(), user.admin()));
+    }
+
+    private ResponseEntity<ControlAccepted> control(String downloadId, HttpServletRequest request,
+            BiFunction<CurrentUser, String, Object> command) {
+        if (!VALID_ID.matcher(downloadId).matches()) {
+            throw ProblemException.notFound("No download " + downloadId);
+        }
+        CurrentUser user = CurrentUser.get();
+        String correlationId = CorrelationIdFilter.of(request);
+        try {
+            commands.sendAndWait(GenericCommandMessage.asCommandMessage(command.apply(user, downloadId)).andMetaData(Map.of(
+                    MetadataKeys.CORRELATION_ID, correlationId,
+                    MetadataKeys.CAUSATION_ID, correlationId,
+                    MetadataKeys.USER_ID, user.id())));
+        } catch (DownloadNotFound | AggregateNotFoundException e) {
+            throw ProblemException.notFound("No download " + downloadId);
+        } catch (TransitionNotAllowed e) {
+            throw ProblemException.conflict(e.getMessage());
+        } catch (CommandExecutionException e) {
+            // A distributed command bus (Axon Server) wraps the aggregate's exception.
+            Throwable cause = e.getCause();
+            if (cause instanceof DownloadNotFound) {
+                throw ProblemException.notFound("No download " + downloadId);
+            }
+            if (cause instanceof TransitionNotAllowed) {
+                throw ProblemException.conflict(cause.getMessage());
+            }
+            throw e;
+        }
+        return ResponseEntity.accepted().location(URI.create("/api/downloads/" + downloadId))
+                .body(new ControlAccepted(downloadId, correlationId));
+    }
+}

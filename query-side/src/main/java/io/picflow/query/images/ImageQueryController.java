@@ -1,0 +1,68 @@
+package io.picflow.query.images;
+
+import io.picflow.platform.web.ProblemException;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.core.io.Resource;
+import org.springframework.http.CacheControl;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.WebRequest;
+
+/**
+ * The shared image library: any signed-in user may view stored images. Content is addressed by its
+ * SHA-256, so it never changes: strong ETags, conditional GETs (304) and long-lived caching.
+ */
+@RestController
+class ImageQueryController {
+
+    private static final CacheControl IMMUTABLE = CacheControl.maxAge(Duration.ofDays(365)).cachePrivate().immutable();
+
+    private final ImageReadModel images;
+    private final ImageFiles files;
+
+    ImageQueryController(ImageReadModel images, ImageFiles files) {
+        this.images = images;
+        this.files = files;
+    }
+
+    @GetMapping(path = "/api/images/{imageId}", produces = MediaType.APPLICATION_JSON_VALUE)
+    ImageView get(@PathVariable String imageId) {
+        return image(imageId);
+    }
+
+    @GetMapping("/api/images/{imageId}/content")
+    ResponseEntity<Resource> content(@PathVariable String imageId, WebRequest request) {
+        ImageView image = image(imageId);
+        String etag = "\"" + image.sha256() + "\"";
+        if (request.checkNotModified(etag)) {
+            return null; // Spring answers 304 Not Modified
+        }
+        Path file = files.content(image.sha256())
+                .orElseThrow(() -> ProblemException.notFound("The content of image " + imageId + " is not available"));
+        return ResponseEntity.ok().eTag(etag).cacheControl(IMMUTABLE)
+                .contentType(MediaType.parseMediaType(image.contentType()))
+                .body(new FileSystemResource(file));
+    }
+
+    @GetMapping("/api/images/{imageId}/thumbnail")
+    ResponseEntity<Resource> thumbnail(@PathVariable String imageId, WebRequest request) {
+        ImageView image = image(imageId);
+        String etag = "\"" + image.sha256() + "-thumbnail\"";
+        if (request.checkNotModified(etag)) {
+            return null;
+        }
+        Path file = files.thumbnail(image.sha256())
+                .orElseThrow(() -> ProblemException.notFound("The thumbnail of image " + imageId + " is not available"));
+        return ResponseEntity.ok().eTag(etag).cacheControl(IMMUTABLE).contentType(MediaType.IMAGE_PNG)
+                .body(new FileSystemResource(file));
+    }
+
+    private ImageView image(String imageId) {
+        return images.find(imageId).orElseThrow(() -> ProblemException.notFound("No image " + imageId));
+    }
+}
