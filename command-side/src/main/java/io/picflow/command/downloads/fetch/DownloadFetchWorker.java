@@ -52,18 +52,15 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     private final Map<String, Active> active = new ConcurrentHashMap<>();
     /**
      * A stopped fetch may still be leaving its read loop when the next fetch of the same download
-     * starts: both would write the same partial file. One lock per download (striped) keeps them apart.
+     * starts: both would write the same partial file. A lock per download keeps them apart.
      */
-    private final Object[] partialFileLocks = new Object[64];
+    private final Map<String, Object> partialFileLocks = new ConcurrentHashMap<>();
     private final MeterRegistry meters;
     private final Counter bytesFetched;
 
     public DownloadFetchWorker(CommandGateway commands, DownloadsProperties properties, MeterRegistry meters) {
         this.commands = commands;
         this.meters = meters;
-        for (int i = 0; i < partialFileLocks.length; i++) {
-            partialFileLocks[i] = new Object();
-        }
         AddressPolicy policy = properties.allowPrivateAddresses() ? AddressPolicy.any() : AddressPolicy.publicOnly();
         this.resolver = Executors.newCachedThreadPool(named("picflow-dns"));
         this.client = new OkHttpClient.Builder()
@@ -134,8 +131,15 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     }
 
     private void run(FetchJob job) {
-        synchronized (partialFileLocks[Math.floorMod(job.downloadId().hashCode(), partialFileLocks.length)]) {
-            runExclusively(job);
+        Object lock = partialFileLocks.computeIfAbsent(job.downloadId(), id -> new Object());
+        try {
+            synchronized (lock) {
+                runExclusively(job);
+            }
+        } finally {
+            if (!active.containsKey(job.downloadId())) {
+                partialFileLocks.remove(job.downloadId(), lock);
+            }
         }
     }
 
