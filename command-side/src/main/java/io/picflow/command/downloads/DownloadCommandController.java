@@ -42,11 +42,13 @@ class DownloadCommandController {
     private final CommandGateway commands;
     private final IdempotencyKeys idempotencyKeys;
     private final TransactionTemplate transaction;
+    private final DownloadQuotas quotas;
     private final Counter requested;
     private final Counter replayed;
 
     DownloadCommandController(CommandGateway commands, IdempotencyKeys idempotencyKeys, TransactionTemplate transaction,
-            MeterRegistry meters) {
+            DownloadQuotas quotas, MeterRegistry meters) {
+        this.quotas = quotas;
         this.commands = commands;
         this.idempotencyKeys = idempotencyKeys;
         this.transaction = transaction;
@@ -65,6 +67,7 @@ class DownloadCommandController {
         RequestImageDownload command = new RequestImageDownload(UUID.randomUUID().toString(),
                 DownloadUrls.requireFetchable(body.url()), body.fileNameOrNull(), body.tagsOrEmpty(), user.id());
         if (idempotencyKey == null) {
+            quotas.requireRoomFor(user.id());
             send(command, correlationId);
             return accepted(new DownloadAccepted(command.downloadId(), correlationId, DownloadStatus.REQUESTED.name()), false);
         }
@@ -90,6 +93,7 @@ class DownloadCommandController {
             return accepted(new DownloadAccepted(earlier.get().downloadId(), earlier.get().correlationId(),
                     DownloadStatus.REQUESTED.name()), true);
         }
+        quotas.requireRoomFor(userId);
         idempotencyKeys.insert(userId, key, new IdempotencyKeys.Stored(hash, command.downloadId(), correlationId));
         send(command, correlationId);
         return accepted(new DownloadAccepted(command.downloadId(), correlationId, DownloadStatus.REQUESTED.name()), false);

@@ -10,11 +10,27 @@ public class ProblemException extends RuntimeException {
 
     private final HttpStatus status;
     private final String title;
+    private final java.time.Duration retryAfter;
 
     public ProblemException(HttpStatus status, String title, String detail) {
+        this(status, title, detail, null);
+    }
+
+    private ProblemException(HttpStatus status, String title, String detail, java.time.Duration retryAfter) {
         super(detail);
         this.status = status;
         this.title = title;
+        this.retryAfter = retryAfter;
+    }
+
+    /** 429: the caller is over a limit; {@code retryAfter} becomes the Retry-After header. */
+    public static ProblemException tooManyRequests(String detail, java.time.Duration retryAfter) {
+        return new ProblemException(HttpStatus.TOO_MANY_REQUESTS, "Too Many Requests", detail, retryAfter);
+    }
+
+    /** When to try again, for 429 and 503 answers; null otherwise. */
+    public java.time.Duration retryAfter() {
+        return retryAfter;
     }
 
     public HttpStatus status() {

@@ -29,7 +29,13 @@ public class ProblemHandlers extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(ProblemException.class)
     ResponseEntity<ProblemDetail> problem(ProblemException e) {
-        return problem(e.status(), e.title(), e.getMessage());
+        ResponseEntity<ProblemDetail> response = problem(e.status(), e.title(), e.getMessage());
+        if (e.retryAfter() == null) {
+            return response;
+        }
+        long seconds = Math.max(1, (e.retryAfter().toMillis() + 999) / 1000);
+        return ResponseEntity.status(response.getStatusCode()).header(HttpHeaders.RETRY_AFTER, Long.toString(seconds))
+                .body(response.getBody());
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
