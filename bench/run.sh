@@ -135,8 +135,11 @@ log "starting $JAR on $BASE_URL (PostgreSQL on 127.0.0.1:$PG_PORT, data in $DATA
 # shellcheck disable=SC2086
 env -u PICFLOW_DB_URL -u SPRING_DATASOURCE_URL -u PICFLOW_ELASTICSEARCH_URL \
   PICFLOW_DATA_DIR="$DATA_DIR" PICFLOW_HTTP_PORT="$HTTP_PORT" PICFLOW_HTTP_ADDRESS=127.0.0.1 \
+  PICFLOW_ALLOW_PRIVATE_ADDRESSES=true \
   java -Xmx1g -Daxoniq.update-checker.disabled=true -Ddisable-axoniq-console-message=true ${SERVICE_JAVA_OPTS:-} \
-  -jar "$JAR" --picflow.embedded.postgres-port="$PG_PORT" >"$SERVICE_LOG" 2>&1 &
+  -jar "$JAR" --picflow.embedded.postgres-port="$PG_PORT" \
+  --picflow.downloads.max-requests-per-minute=100000000 --picflow.downloads.max-active-per-user=100000000 \
+  >"$SERVICE_LOG" 2>&1 &
 SERVICE_PID=$!
 
 # 4. Wait for health 200 (it is 503 until Elasticsearch is ready).

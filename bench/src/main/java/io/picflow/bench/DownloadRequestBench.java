@@ -193,6 +193,8 @@ public final class DownloadRequestBench {
         }
         int status;
         try {
+            // Downloads really fetch: the URLs point at this local server (the service allows private addresses).
+            ImageServer.start();
             status = run(options, System.out);
         } catch (Exception e) {
             System.err.println("benchmark failed: " + e);
@@ -310,7 +312,7 @@ public final class DownloadRequestBench {
                             .header("Content-Type", "application/json")
                             .header("Accept", "application/json")
                             .POST(HttpRequest.BodyPublishers.ofString(
-                                    "{\"url\":\"https://example.com/bench/" + n + ".jpg\",\"tags\":[\"bench\"]}"))
+                                    "{\"url\":\"" + ImageServer.url("/bench/" + n + ".png") + "\",\"tags\":[\"bench\"]}"))
                             .build();
                     long began = System.nanoTime();
                     String error = null;

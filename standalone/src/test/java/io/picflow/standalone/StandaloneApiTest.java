@@ -44,7 +44,8 @@ class StandaloneApiTest {
             JsonNode body = json.readTree(download.body());
             assertThat(body.get("url").asString()).isEqualTo("https://example.com/ryw-" + i + ".png");
             assertThat(body.get("correlationId").asString()).isEqualTo("ryw-" + i);
-            assertThat(body.get("status").asString()).isEqualTo("REQUESTED");
+            // The download moves on at once (example.com is unreachable here): any lifecycle status is fine.
+            assertThat(body.get("status").asString()).isIn("REQUESTED", "FETCHING", "RETRY_SCHEDULED", "FAILED");
         }
     }
 
