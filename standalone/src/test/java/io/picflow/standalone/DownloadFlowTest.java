@@ -82,6 +82,13 @@ class DownloadFlowTest {
         assertThat(api.get("/api/images/" + imageId + "/thumbnail", bob, "If-None-Match", thumbnailTag).statusCode()).isEqualTo(304);
 
         assertThat(api.get("/api/images/" + "0".repeat(64), bob).statusCode()).isEqualTo(404);
+
+        String metrics = api.get("/actuator/prometheus", null).body();
+        assertThat(metrics).contains("picflow_downloads_outcomes_total{code=\"none\",outcome=\"completed\"}")
+                .contains("picflow_downloads_completion_time_seconds_count")
+                .contains("picflow_downloads_bytes_fetched_bytes_total")
+                .contains("picflow_downloads_fetches_active")
+                .contains("picflow_downloads_fetches_queued");
     }
 
     @Test

@@ -209,7 +209,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     }
 
     private void outcome(String outcome, String code) {
-        meters.counter("picflow.downloads.fetch.outcomes", "outcome", outcome, "code", code).increment();
+        meters.counter("picflow.downloads.fetch.attempts", "outcome", outcome, "code", code).increment();
     }
 
     static Interceptor peerAddressCheck(AddressPolicy policy) {
