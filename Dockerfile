@@ -8,6 +8,8 @@ FROM eclipse-temurin:17-jre
 ARG JAR
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin picflow
 COPY --chown=root:root ${JAR} /app/app.jar
+# The image storage (a volume shared by both sides in docker-compose) must be writable by the service user.
+RUN mkdir -p /data/images && chown picflow /data/images
 
 USER picflow
 WORKDIR /app

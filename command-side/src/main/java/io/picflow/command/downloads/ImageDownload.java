@@ -190,7 +190,7 @@ public class ImageDownload {
         if (status != DownloadStatus.FAILED) {
             throw new TransitionNotAllowed("Only a failed download can be retried; this one is " + status);
         }
-        apply(new ImageDownloadRetryScheduled(downloadId, attempt + 1, clock.instant(), "USER_RETRY",
+        apply(new ImageDownloadRetryScheduled(downloadId, attempt + 1, clock.instant(), DownloadErrorCodes.USER_RETRY,
                 "Retried by " + command.userId()));
     }
 
@@ -255,7 +255,7 @@ public class ImageDownload {
 
     @EventSourcingHandler
     void on(ImageDownloadRetryScheduled event) {
-        if ("USER_RETRY".equals(event.errorCode())) {
+        if (DownloadErrorCodes.USER_RETRY.equals(event.errorCode())) {
             this.budgetStart = event.attempt();
         }
         this.attempt = event.attempt();

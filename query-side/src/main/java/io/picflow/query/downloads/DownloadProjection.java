@@ -103,12 +103,12 @@ class DownloadProjection {
 
     @EventHandler
     void on(ImageDownloadPaused event, @SequenceNumber long sequence, @Timestamp Instant at) {
-        change(event.downloadId(), sequence, at, DownloadChange.status(DownloadStatus.PAUSED));
+        change(event.downloadId(), sequence, at, DownloadChange.status(DownloadStatus.PAUSED).set("next_attempt_at", null));
     }
 
     @EventHandler
     void on(ImageDownloadResumed event, @SequenceNumber long sequence, @Timestamp Instant at) {
-        change(event.downloadId(), sequence, at, DownloadChange.status(DownloadStatus.REQUESTED));
+        change(event.downloadId(), sequence, at, DownloadChange.status(DownloadStatus.REQUESTED).withoutError());
     }
 
     @EventHandler

@@ -14,6 +14,11 @@ public final class DownloadErrorCodes {
     public static final String REQUEST_TIMEOUT = "REQUEST_TIMEOUT";
     public static final String WORKER_LOST = "WORKER_LOST";
     public static final String CONNECTION_FAILED = "CONNECTION_FAILED";
+    /** Our side failed (a local file could not be read or written, an unexpected error): retried. */
+    public static final String STORAGE_ERROR = "STORAGE_ERROR";
+    public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
+    /** Not a failure: a user asked to retry a failed download (in {@link ImageDownloadRetryScheduled}). */
+    public static final String USER_RETRY = "USER_RETRY";
     // Permanent: fail at once.
     public static final String UNKNOWN_HOST = "UNKNOWN_HOST";
     public static final String FORBIDDEN_ADDRESS = "FORBIDDEN_ADDRESS";

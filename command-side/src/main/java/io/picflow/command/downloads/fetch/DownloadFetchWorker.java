@@ -10,6 +10,7 @@ import io.picflow.command.downloads.DownloadCommands.RecordImageProcessed;
 import io.picflow.command.downloads.DownloadCommands.RecordImageStored;
 import io.picflow.command.downloads.DownloadCommands.RecordImageValidated;
 import io.picflow.events.MetadataKeys;
+import io.picflow.events.downloads.DownloadErrorCodes;
 import java.awt.image.BufferedImage;
 import java.net.Proxy;
 import java.util.Map;
@@ -119,7 +120,12 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     @Override
     public void discard(String downloadId) {
         stop(downloadId);
-        new PartialDownload(library.partialDirectory(), downloadId).discard();
+        // Under the download's lock: a fetch that is still stopping could otherwise write the file again.
+        Object lock = partialFileLocks.computeIfAbsent(downloadId, id -> new Object());
+        synchronized (lock) {
+            new PartialDownload(library.partialDirectory(), downloadId).discard();
+        }
+        partialFileLocks.remove(downloadId, lock);
     }
 
     private void stop(String downloadId) {
@@ -188,7 +194,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
             // Our own bug or an unexpected I/O condition: retried, and visible in the logs.
             log.error("Download {} fetch {} failed unexpectedly", job.downloadId(), job.fetch(), unexpected);
             outcome("failed", "INTERNAL");
-            report(job, new RecordFetchFailure(job.downloadId(), job.fetch(), "INTERNAL_ERROR",
+            report(job, new RecordFetchFailure(job.downloadId(), job.fetch(), DownloadErrorCodes.INTERNAL_ERROR,
                     "The worker failed: " + unexpected.getClass().getSimpleName(), true, null));
         } finally {
             active.remove(job.downloadId(), mine);

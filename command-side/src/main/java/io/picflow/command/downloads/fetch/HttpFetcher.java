@@ -133,6 +133,15 @@ final class HttpFetcher {
                     continue;
                 }
                 requireSuccess(response);
+                if (code == 206 && rangeStart(response) != partial.size()) {
+                    // A range we did not ask for: the partial file cannot be continued with it.
+                    partial.discard();
+                    if (restarted) {
+                        throw FetchFailure.transientFailure(TRUNCATED, "The server keeps answering with an unrequested range");
+                    }
+                    restarted = true;
+                    continue;
+                }
                 return receive(response, partial, progress);
             } catch (FetchFailure failure) {
                 throw failure;
@@ -172,10 +181,8 @@ final class HttpFetcher {
 
     private Fetched receive(Response response, PartialDownload partial, Progress progress) throws IOException, FetchFailure {
         ResponseBody body = response.body();
-        long offset = response.code() == 206 ? rangeStart(response) : -1;
-        boolean append = offset >= 0 && offset == partial.size();
-        if (!append) {
-            partial.truncate(); // a full body (200), or a range we did not ask for: start over
+        if (response.code() != 206) {
+            partial.truncate(); // a full body: whatever we had is replaced
         }
         partial.rememberValidators(response.header("ETag"), response.header("Last-Modified"));
         long length = body.contentLength();

@@ -4,6 +4,8 @@ import static io.picflow.events.downloads.DownloadErrorCodes.CORRUPT_IMAGE;
 import static io.picflow.events.downloads.DownloadErrorCodes.TOO_MANY_PIXELS;
 import static io.picflow.events.downloads.DownloadErrorCodes.UNSUPPORTED_FORMAT;
 
+import io.picflow.events.downloads.DownloadErrorCodes;
+
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -110,7 +112,7 @@ final class ImageInspector {
         try (InputStream in = Files.newInputStream(file)) {
             read = in.readNBytes(head, 0, head.length);
         } catch (IOException e) {
-            throw FetchFailure.transientFailure(CORRUPT_IMAGE, "Could not read the fetched file: " + e.getMessage());
+            throw FetchFailure.transientFailure(DownloadErrorCodes.STORAGE_ERROR, "Could not read the fetched file: " + e.getMessage());
         }
         byte[] actual = java.util.Arrays.copyOf(head, read);
         return ImageFormat.sniff(actual).orElseThrow(() -> FetchFailure.permanent(UNSUPPORTED_FORMAT,
