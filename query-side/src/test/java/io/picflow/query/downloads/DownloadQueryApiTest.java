@@ -5,7 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.picflow.devservices.TestTokens;
 import io.picflow.events.MetadataKeys;
+import io.picflow.events.downloads.ImageDownloadFailed;
 import io.picflow.events.downloads.ImageDownloadRequested;
+import io.picflow.events.downloads.ImageDownloadRetryScheduled;
+import io.picflow.events.downloads.ImageFetchProgressed;
+import io.picflow.events.downloads.ImageFetchStarted;
 import io.picflow.query.support.QuerySideTest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -140,6 +144,35 @@ class DownloadQueryApiTest extends QuerySideTest {
     }
 
     @Test
+    void the_lifecycle_shows_progress_attempts_and_errors() {
+        String id = requested("lifer", "https://example.com/l.png", Instant.parse("2026-05-01T00:00:00Z"), "l");
+        Instant t = Instant.parse("2026-05-01T00:00:01Z");
+        publish(id, 1, new ImageFetchStarted(id, 1, 1, 0), t);
+        publish(id, 2, new ImageFetchProgressed(id, 1, 500, 2000L), t.plusSeconds(1));
+        publish(id, 3, new ImageDownloadRetryScheduled(id, 2, t.plusSeconds(30), "SERVER_ERROR", "HTTP 503"), t.plusSeconds(2));
+        String token = TestTokens.user("lifer");
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                json.readTree(api().get("/api/downloads/" + id, token).body()).get("status").asString().equals("RETRY_SCHEDULED"));
+        JsonNode retrying = json.readTree(api().get("/api/downloads/" + id, token).body());
+        assertThat(retrying.get("bytesReceived").asLong()).isEqualTo(500);
+        assertThat(retrying.get("totalBytes").asLong()).isEqualTo(2000);
+        assertThat(retrying.get("error").get("code").asString()).isEqualTo("SERVER_ERROR");
+        assertThat(retrying.get("error").get("retryable").asBoolean()).isTrue();
+        assertThat(Instant.parse(retrying.get("nextAttemptAt").asString())).isEqualTo(t.plusSeconds(30));
+
+        publish(id, 4, new ImageFetchStarted(id, 2, 2, 0), t.plusSeconds(30));
+        publish(id, 5, new ImageDownloadFailed(id, "HTTP_CLIENT_ERROR", "HTTP 404", false, 2), t.plusSeconds(31));
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                json.readTree(api().get("/api/downloads/" + id, token).body()).get("status").asString().equals("FAILED"));
+        JsonNode failed = json.readTree(api().get("/api/downloads/" + id, token).body());
+        assertThat(failed.get("attempt").asInt()).isEqualTo(2);
+        assertThat(failed.get("error").get("code").asString()).isEqualTo("HTTP_CLIENT_ERROR");
+        assertThat(failed.get("error").get("retryable").asBoolean()).isFalse();
+        assertThat(failed.has("nextAttemptAt")).isFalse();
+        assertThat(Instant.parse(failed.get("updatedAt").asString())).isEqualTo(t.plusSeconds(31));
+    }
+
+    @Test
     void health_reports_the_database_and_elasticsearch() {
         HttpResponse<String> response = api().get("/actuator/health", null);
         assertThat(response.statusCode()).isEqualTo(200);
@@ -155,6 +188,11 @@ class DownloadQueryApiTest extends QuerySideTest {
                 Map.of(MetadataKeys.CORRELATION_ID, correlationId, MetadataKeys.USER_ID, user),
                 UUID.randomUUID().toString(), at));
         return id;
+    }
+
+    private void publish(String id, long sequence, Object payload, Instant at) {
+        eventStore.publish(new GenericDomainEventMessage<>("ImageDownload", id, sequence, payload,
+                Map.of(MetadataKeys.CORRELATION_ID, "l"), UUID.randomUUID().toString(), at));
     }
 
     private List<Map<String, Object>> dump() {
