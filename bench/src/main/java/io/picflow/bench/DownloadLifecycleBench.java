@@ -14,6 +14,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -139,7 +140,7 @@ public final class DownloadLifecycleBench {
             if (!values.isEmpty()) {
                 throw new IllegalArgumentException("unknown option(s): --" + String.join(", --", values.keySet()));
             }
-            return new Options(baseUrl, servicePid, Set.copyOf(ordered), images, rate, completionTimeout);
+            return new Options(baseUrl, servicePid, Collections.unmodifiableSet(ordered), images, rate, completionTimeout);
         }
 
         private static long number(Map<String, String> values, String name, long fallback, long min, long max) {

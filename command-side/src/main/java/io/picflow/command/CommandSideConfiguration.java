@@ -1,6 +1,7 @@
 package io.picflow.command;
 
 import io.picflow.platform.PlatformConfiguration;
+import io.picflow.platform.axon.SchemaHistories;
 import io.picflow.platform.axon.SideTokenStores;
 import io.picflow.command.downloads.RetryPolicy;
 import io.picflow.command.downloads.fetch.DownloadsProperties;
@@ -48,13 +49,7 @@ public class CommandSideConfiguration {
     /** The command side's own schema history, so that each side migrates independently. */
     @Bean(initMethod = "migrate")
     Flyway commandSideFlyway(DataSource dataSource) {
-        return Flyway.configure()
-                .dataSource(dataSource)
-                .locations("classpath:db/migration/command")
-                .table("flyway_history_command")
-                .baselineOnMigrate(true)
-                .baselineVersion("0")
-                .load();
+        return SchemaHistories.of(dataSource, "command");
     }
 
     @Bean

@@ -1,5 +1,5 @@
 -- The event store: written by the command side, read by both sides. Its own Flyway history
--- (flyway_history_event_store) is run by whichever side starts first, so that neither side
+-- (flyway_history_eventstore) is run by whichever side starts first, so that neither side
 -- depends on the other having started.
 
 CREATE TABLE domain_event_entry (

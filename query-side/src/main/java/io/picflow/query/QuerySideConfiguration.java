@@ -1,6 +1,7 @@
 package io.picflow.query;
 
 import io.picflow.platform.PlatformConfiguration;
+import io.picflow.platform.axon.SchemaHistories;
 import io.picflow.platform.axon.SideTokenStores;
 import java.util.List;
 import javax.sql.DataSource;
@@ -32,13 +33,7 @@ public class QuerySideConfiguration {
     /** The query side's own schema history, so that each side migrates independently. */
     @Bean(initMethod = "migrate")
     Flyway querySideFlyway(DataSource dataSource) {
-        return Flyway.configure()
-                .dataSource(dataSource)
-                .locations("classpath:db/migration/query")
-                .table("flyway_history_query")
-                .baselineOnMigrate(true)
-                .baselineVersion("0")
-                .load();
+        return SchemaHistories.of(dataSource, "query");
     }
 
     @Bean

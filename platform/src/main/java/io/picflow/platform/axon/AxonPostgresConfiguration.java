@@ -49,13 +49,7 @@ public class AxonPostgresConfiguration {
      */
     @Bean(initMethod = "migrate")
     Flyway eventStoreFlyway(DataSource dataSource) {
-        return Flyway.configure()
-                .dataSource(dataSource)
-                .locations("classpath:db/migration/eventstore")
-                .table("flyway_history_event_store")
-                .baselineOnMigrate(true)
-                .baselineVersion("0")
-                .load();
+        return SchemaHistories.of(dataSource, "eventstore");
     }
 
     @Bean
