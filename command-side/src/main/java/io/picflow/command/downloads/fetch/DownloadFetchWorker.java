@@ -71,7 +71,8 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
                 .addNetworkInterceptor(peerAddressCheck(policy))
                 .followRedirects(false)
                 .followSslRedirects(false)
-                .retryOnConnectionFailure(false)
+                // A pooled connection the server has closed meanwhile is retried on a fresh one (GETs are safe to repeat).
+                .retryOnConnectionFailure(true)
                 .connectTimeout(properties.connectTimeout())
                 .readTimeout(properties.stallTimeout())
                 .callTimeout(properties.overallTimeout())
