@@ -12,7 +12,10 @@ import io.picflow.command.downloads.DownloadCommands.RecordImageValidated;
 import io.picflow.events.MetadataKeys;
 import io.picflow.events.downloads.DownloadErrorCodes;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.net.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -47,6 +50,8 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     private final ImageLibrary library;
     private final FetchScheduler scheduler;
     private final ExecutorService threads;
+    /** Decoding is CPU- and memory-heavy: one image per core at a time, whatever the fetch concurrency. */
+    private final ExecutorService processing;
     private final ExecutorService resolver;
     private final OkHttpClient client;
     /** The fetch each download has under way (queued or running), at most one. */
@@ -83,6 +88,8 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         this.inspector = new ImageInspector(properties.maxPixels(), properties.thumbnailSize());
         this.library = new ImageLibrary(properties.storageDir());
         this.threads = Executors.newCachedThreadPool(named("picflow-fetch"));
+        this.processing = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()),
+                named("picflow-process"));
         this.scheduler = new FetchScheduler(properties.globalConcurrency(), properties.perHostConcurrency(), threads, this::run);
         this.bytesFetched = Counter.builder("picflow.downloads.bytes.fetched").baseUnit("bytes")
                 .description("Bytes received from remote servers").register(meters);
@@ -150,6 +157,11 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         }
     }
 
+    /**
+     * The network part, in a fetch slot: stream the body into the partial file. The CPU part
+     * (validate, decode, thumbnail, store) then runs on the processing pool, so that the slot fetches
+     * the next image meanwhile: network and CPU overlap instead of taking turns.
+     */
     private void runExclusively(FetchJob job) {
         Active mine = active.get(job.downloadId());
         if (mine == null || mine.fetch() != job.fetch() || mine.cancellation().isCancelled()) {
@@ -158,6 +170,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         HttpFetcher.Cancellation cancellation = mine.cancellation();
         MDC.put("correlationId", job.correlationId());
         PartialDownload partial = new PartialDownload(library.partialDirectory(), job.downloadId());
+        boolean handedOver = false;
         try {
             ProgressThrottle throttle = new ProgressThrottle(System::nanoTime);
             long[] counted = {partial.size()};
@@ -168,38 +181,73 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
                     report(job, new RecordFetchProgress(job.downloadId(), job.fetch(), bytes, total));
                 }
             }, cancellation);
+            // From here on the bytes are this fetch's own: a later fetch of the download cannot touch them.
+            Path owned = partial.handOver(job.fetch());
             report(job, new RecordImageFetched(job.downloadId(), job.fetch(), fetched.bytes(), fetched.contentType(),
                     fetched.sha256()));
-            ImageInspector.Header header = inspector.validate(fetched.file());
-            report(job, new RecordImageValidated(job.downloadId(), job.fetch(), header.format().name(), header.width(),
-                    header.height()));
-            BufferedImage thumbnail = inspector.thumbnail(fetched.file(), header);
-            report(job, new RecordImageProcessed(job.downloadId(), job.fetch(), thumbnail.getWidth(), thumbnail.getHeight()));
-            library.store(fetched.file(), fetched.sha256(), thumbnail);
-            partial.discard();
-            report(job, new RecordImageStored(job.downloadId(), job.fetch(), ImageLibrary.imageIdOf(fetched.sha256()),
-                    fetched.sha256(), fetched.bytes(), header.format().name(), header.format().contentType(),
-                    header.width(), header.height()));
-            outcome("completed", "none");
+            processing.execute(() -> process(job, mine, owned, fetched));
+            handedOver = true;
         } catch (HttpFetcher.Cancelled stopped) {
             outcome("stopped", "none");
         } catch (FetchFailure failure) {
             if (!failure.retryable()) {
                 partial.discard();
             }
-            outcome("failed", failure.code());
-            log.info("Download {} fetch {} failed: {} {}", job.downloadId(), job.fetch(), failure.code(), failure.getMessage());
-            report(job, new RecordFetchFailure(job.downloadId(), job.fetch(), failure.code(), failure.getMessage(),
-                    failure.retryable(), failure.retryAfter()));
-        } catch (RuntimeException unexpected) {
-            // Our own bug or an unexpected I/O condition: retried, and visible in the logs.
-            log.error("Download {} fetch {} failed unexpectedly", job.downloadId(), job.fetch(), unexpected);
-            outcome("failed", "INTERNAL");
-            report(job, new RecordFetchFailure(job.downloadId(), job.fetch(), DownloadErrorCodes.INTERNAL_ERROR,
-                    "The worker failed: " + unexpected.getClass().getSimpleName(), true, null));
+            failed(job, failure);
+        } catch (IOException | RuntimeException unexpected) {
+            failedUnexpectedly(job, unexpected);
         } finally {
+            if (!handedOver) {
+                active.remove(job.downloadId(), mine);
+            }
+            MDC.remove("correlationId");
+        }
+    }
+
+    private void process(FetchJob job, Active mine, Path file, HttpFetcher.Fetched fetched) {
+        MDC.put("correlationId", job.correlationId());
+        try {
+            ImageInspector.Header header = inspector.validate(file);
+            report(job, new RecordImageValidated(job.downloadId(), job.fetch(), header.format().name(), header.width(),
+                    header.height()));
+            BufferedImage thumbnail = inspector.thumbnail(file, header);
+            report(job, new RecordImageProcessed(job.downloadId(), job.fetch(), thumbnail.getWidth(), thumbnail.getHeight()));
+            library.store(file, fetched.sha256(), thumbnail);
+            report(job, new RecordImageStored(job.downloadId(), job.fetch(), ImageLibrary.imageIdOf(fetched.sha256()),
+                    fetched.sha256(), fetched.bytes(), header.format().name(), header.format().contentType(),
+                    header.width(), header.height()));
+            outcome("completed", "none");
+        } catch (FetchFailure failure) {
+            failed(job, failure);
+        } catch (RuntimeException unexpected) {
+            failedUnexpectedly(job, unexpected);
+        } finally {
+            deleteQuietly(file);
             active.remove(job.downloadId(), mine);
             MDC.remove("correlationId");
+        }
+    }
+
+    private void failed(FetchJob job, FetchFailure failure) {
+        outcome("failed", failure.code());
+        log.info("Download {} fetch {} failed: {} {}", job.downloadId(), job.fetch(), failure.code(), failure.getMessage());
+        report(job, new RecordFetchFailure(job.downloadId(), job.fetch(), failure.code(), failure.getMessage(),
+                failure.retryable(), failure.retryAfter()));
+    }
+
+    private void failedUnexpectedly(FetchJob job, Exception unexpected) {
+        // Our own bug or an unexpected local I/O condition: retried, and visible in the logs.
+        log.error("Download {} fetch {} failed unexpectedly", job.downloadId(), job.fetch(), unexpected);
+        outcome("failed", DownloadErrorCodes.INTERNAL_ERROR);
+        report(job, new RecordFetchFailure(job.downloadId(), job.fetch(), DownloadErrorCodes.INTERNAL_ERROR,
+                "The worker failed: " + unexpected.getClass().getSimpleName(), true, null));
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            log.warn("Could not delete {}: {}", file, e.toString());
         }
     }
 
@@ -242,6 +290,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     public void destroy() {
         active.values().forEach(running -> running.cancellation().cancel());
         threads.shutdownNow();
+        processing.shutdownNow();
         resolver.shutdownNow();
         client.dispatcher().executorService().shutdown();
         client.connectionPool().evictAll();

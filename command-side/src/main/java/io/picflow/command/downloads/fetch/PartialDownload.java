@@ -89,6 +89,18 @@ final class PartialDownload {
         }
     }
 
+    /**
+     * Renames the complete file to a name of fetch {@code fetch}'s own and forgets the validators:
+     * processing then works on it while a later fetch of the same download (after a watchdog retry)
+     * could only ever start a new partial file.
+     */
+    Path handOver(int fetch) throws IOException {
+        Path owned = file.resolveSibling(file.getFileName().toString().replace(".part", ".fetch" + fetch));
+        Files.move(file, owned, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.deleteIfExists(validators);
+        return owned;
+    }
+
     void discard() {
         try {
             Files.deleteIfExists(file);
