@@ -50,6 +50,8 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     private final ImageLibrary library;
     private final FetchScheduler scheduler;
     private final ExecutorService threads;
+    private final ExecutorService reporters;
+    private final Map<String, RecordFetchProgress> pendingProgress = new ConcurrentHashMap<>();
     /** Decoding is CPU- and memory-heavy: one image per core at a time, whatever the fetch concurrency. */
     private final ExecutorService processing;
     private final ExecutorService resolver;
@@ -88,6 +90,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         this.inspector = new ImageInspector(properties.maxPixels(), properties.thumbnailSize());
         this.library = new ImageLibrary(properties.storageDir());
         this.threads = Executors.newCachedThreadPool(named("picflow-fetch"));
+        this.reporters = Executors.newFixedThreadPool(2, named("picflow-progress"));
         this.processing = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()),
                 named("picflow-process"));
         this.scheduler = new FetchScheduler(properties.globalConcurrency(), properties.perHostConcurrency(), threads, this::run);
@@ -178,7 +181,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
                 bytesFetched.increment(bytes - counted[0]);
                 counted[0] = bytes;
                 if (throttle.shouldReport(bytes, total)) {
-                    report(job, new RecordFetchProgress(job.downloadId(), job.fetch(), bytes, total));
+                    reportProgress(job, new RecordFetchProgress(job.downloadId(), job.fetch(), bytes, total));
                 }
             }, cancellation);
             // From here on the bytes are this fetch's own: a later fetch of the download cannot touch them.
@@ -251,6 +254,22 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         }
     }
 
+    /**
+     * Progress is reported off the transfer thread: a synchronous command round trip per report
+     * would stop reading the socket meanwhile, and a paced server would lose the time. Only the
+     * latest progress of a download waits to be sent (a late one is ignored by the aggregate anyway).
+     */
+    private void reportProgress(FetchJob job, RecordFetchProgress progress) {
+        if (pendingProgress.put(job.downloadId(), progress) == null) {
+            reporters.execute(() -> {
+                RecordFetchProgress latest = pendingProgress.remove(job.downloadId());
+                if (latest != null) {
+                    report(job, latest);
+                }
+            });
+        }
+    }
+
     private void report(FetchJob job, Object command) {
         try {
             commands.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(Map.of(
@@ -291,6 +310,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         active.values().forEach(running -> running.cancellation().cancel());
         threads.shutdownNow();
         processing.shutdownNow();
+        reporters.shutdownNow();
         resolver.shutdownNow();
         client.dispatcher().executorService().shutdown();
         client.connectionPool().evictAll();
