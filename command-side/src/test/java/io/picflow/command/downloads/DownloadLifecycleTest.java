@@ -106,6 +106,8 @@ class DownloadLifecycleTest {
         registry.add("picflow.downloads.storage-dir", storage::toString);
         registry.add("picflow.downloads.allow-private-addresses", () -> "true");
         registry.add("picflow.downloads.retry.base-delay", () -> "100ms");
+        // Snapshot after a few events, so that the lifecycle runs on aggregates loaded from snapshots.
+        registry.add("picflow.downloads.snapshot-threshold", () -> "3");
     }
 
     @Test
@@ -122,6 +124,9 @@ class DownloadLifecycleTest {
         assertThat(storage.resolve("images").resolve(sha.substring(0, 2)).resolve(sha)).hasBinaryContent(PNG);
         assertThat(storage.resolve("thumbnails").resolve(sha.substring(0, 2)).resolve(sha + ".png")).exists();
         assertThat(storage.resolve("partial").resolve(id + ".part")).doesNotExist();
+        // The aggregate was snapshotted on the way (threshold 3) and loaded from its snapshot: Jackson round-trips it.
+        assertThat(jdbc.sql("SELECT count(*) FROM snapshot_event_entry WHERE aggregate_identifier = :id")
+                .param("id", id).query(Long.class).single()).isPositive();
     }
 
     @Test
