@@ -67,7 +67,7 @@ public class ImageDownloadProcess {
     @SagaEventHandler(associationProperty = "downloadId")
     void on(ImageFetchStarted event, EventMessage<?> message) {
         cancelWatchdog();
-        watchdogId = deadlines.schedule(properties.watchdogTimeout(), WATCHDOG, new Watchdog(event.fetch()));
+        watchdogId = deadlines.schedule(properties.watchdogTimeout(), WATCHDOG, new Watchdog(event.fetch(), 0));
         Object correlationId = message.getMetaData().getOrDefault(MetadataKeys.CORRELATION_ID, message.getIdentifier());
         worker.start(new FetchJob(downloadId, event.fetch(), url, correlationId.toString(), message.getIdentifier(),
                 requestedBy));
@@ -86,13 +86,22 @@ public class ImageDownloadProcess {
         commands.send(new StartImageFetch(downloadId));
     }
 
-    /** The payload of a watchdog deadline: which fetch it guards. */
-    record Watchdog(int fetch) {
+    /** The payload of a watchdog deadline: which fetch it guards, and how often it was re-armed. */
+    record Watchdog(int fetch, int rearms) {
     }
+
+    /** A fetch that is still "working" after this many watchdog periods is presumed stuck all the same. */
+    static final int MAX_WATCHDOG_REARMS = 5;
 
     @DeadlineHandler(deadlineName = WATCHDOG)
     void watchdogExpired(Watchdog watchdog) {
         watchdogId = null;
+        if (watchdog.rearms() < MAX_WATCHDOG_REARMS && worker.isWorkingOn(downloadId, watchdog.fetch())) {
+            // Still queued behind the concurrency limits, or still working: not lost. Look again later.
+            watchdogId = deadlines.schedule(properties.watchdogTimeout(), WATCHDOG,
+                    new Watchdog(watchdog.fetch(), watchdog.rearms() + 1));
+            return;
+        }
         worker.pause(downloadId);
         commands.send(new ExpireFetch(downloadId, watchdog.fetch()));
     }

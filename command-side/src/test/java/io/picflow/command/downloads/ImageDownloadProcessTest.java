@@ -67,9 +67,19 @@ class ImageDownloadProcessTest {
     void when_the_watchdog_fires_the_lost_fetch_is_stopped_and_reported() {
         fixture.givenAggregate(ID).published(REQUESTED, new ImageFetchStarted(ID, 1, 1, 0))
                 .whenTimeElapses(OVERALL.plus(MARGIN))
-                .expectDeadlinesMet(new ImageDownloadProcess.Watchdog(1))
+                .expectDeadlinesMet(new ImageDownloadProcess.Watchdog(1, 0))
                 .expectDispatchedCommands(new ExpireFetch(ID, 1));
         assertThat(worker.paused).containsExactly(ID);
+    }
+
+    @Test
+    void the_watchdog_looks_again_later_while_this_node_still_works_on_the_fetch() {
+        worker.working = true; // e.g. queued behind the concurrency limits
+        fixture.givenAggregate(ID).published(REQUESTED, new ImageFetchStarted(ID, 1, 1, 0))
+                .whenTimeElapses(OVERALL.plus(MARGIN))
+                .expectNoDispatchedCommands()
+                .expectScheduledDeadlineWithName(OVERALL.plus(MARGIN), ImageDownloadProcess.WATCHDOG);
+        assertThat(worker.paused).isEmpty();
     }
 
     @Test
@@ -118,6 +128,12 @@ class ImageDownloadProcessTest {
         final List<FetchJob> started = new ArrayList<>();
         final List<String> paused = new ArrayList<>();
         final List<String> discarded = new ArrayList<>();
+        boolean working;
+
+        @Override
+        public boolean isWorkingOn(String downloadId, int fetch) {
+            return working;
+        }
 
         @Override
         public void start(FetchJob job) {

@@ -139,6 +139,12 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         partialFileLocks.remove(downloadId, lock);
     }
 
+    @Override
+    public boolean isWorkingOn(String downloadId, int fetch) {
+        Active current = active.get(downloadId);
+        return current != null && current.fetch() == fetch && !current.cancellation().isCancelled();
+    }
+
     private void stop(String downloadId) {
         scheduler.withdraw(downloadId);
         Active stopped = active.remove(downloadId);
