@@ -1,5 +1,9 @@
 package io.picflow.bench;
 
+import static io.picflow.bench.BenchSupport.abbreviate;
+import static io.picflow.bench.BenchSupport.format;
+import static io.picflow.bench.BenchSupport.progress;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -15,7 +19,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -75,32 +78,8 @@ public final class DownloadLifecycleBench {
                 """;
 
         static Options parse(String[] args) {
-            Map<String, String> values = new LinkedHashMap<>();
-            for (int i = 0; i < args.length; i++) {
-                String arg = args[i];
-                if (arg.equals("--help") || arg.equals("-h")) {
-                    throw new IllegalArgumentException("");
-                }
-                if (!arg.startsWith("--")) {
-                    throw new IllegalArgumentException("unexpected argument: " + arg);
-                }
-                int eq = arg.indexOf('=');
-                if (eq > 0) {
-                    values.put(arg.substring(2, eq), arg.substring(eq + 1));
-                } else if (i + 1 < args.length) {
-                    values.put(arg.substring(2), args[++i]);
-                } else {
-                    throw new IllegalArgumentException("missing value for " + arg);
-                }
-            }
-            String base = values.remove("base-url");
-            if (base == null) {
-                throw new IllegalArgumentException("--base-url is required");
-            }
-            URI baseUrl = URI.create(base.endsWith("/") ? base.substring(0, base.length() - 1) : base);
-            if (!"http".equals(baseUrl.getScheme()) || !"127.0.0.1".equals(baseUrl.getHost())) {
-                throw new IllegalArgumentException("--base-url must be http://127.0.0.1:<port>, got " + base);
-            }
+            Map<String, String> values = BenchSupport.options(args);
+            URI baseUrl = BenchSupport.baseUrl(values);
             Long servicePid = null;
             String pid = values.remove("service-pid");
             if (pid != null && !pid.isBlank()) {
@@ -137,22 +116,14 @@ public final class DownloadLifecycleBench {
             int images = (int) number(values, "images", 200, 1, 100_000);
             long rate = number(values, "rate-bytes-per-second", 2_000_000, 1, Long.MAX_VALUE);
             int completionTimeout = (int) number(values, "completion-timeout", 900, 1, 86_400);
-            if (!values.isEmpty()) {
-                throw new IllegalArgumentException("unknown option(s): --" + String.join(", --", values.keySet()));
-            }
+            BenchSupport.rejectUnknown(values);
             return new Options(baseUrl, servicePid, Collections.unmodifiableSet(ordered), images, rate, completionTimeout);
         }
 
         private static long number(Map<String, String> values, String name, long fallback, long min, long max) {
-            String value = values.remove(name);
-            if (value == null) {
+            Long parsed = BenchSupport.number(values, name, Long::parseLong);
+            if (parsed == null) {
                 return fallback;
-            }
-            long parsed;
-            try {
-                parsed = Long.parseLong(value.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--" + name + ": not a number: " + value);
             }
             if (parsed < min || parsed > max) {
                 throw new IllegalArgumentException("--" + name + " must be " + min + ".." + max + ", got " + parsed);
@@ -166,17 +137,7 @@ public final class DownloadLifecycleBench {
     }
 
     public static void main(String[] args) {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            if (!e.getMessage().isEmpty()) {
-                System.err.println("error: " + e.getMessage());
-            }
-            System.err.print(Options.USAGE);
-            System.exit(e.getMessage().isEmpty() ? 0 : 2);
-            return;
-        }
+        Options options = BenchSupport.parseOrExit(args, Options::parse, Options.USAGE);
         int status;
         Path work = null;
         try {
@@ -247,7 +208,7 @@ public final class DownloadLifecycleBench {
             e.printStackTrace(System.err);
             out.println("## " + name);
             out.println();
-            out.println("scenario failed: " + LifecycleApi.abbreviate(e.toString()));
+            out.println("scenario failed: " + abbreviate(e.toString()));
             out.println();
             out.flush();
             return false;
@@ -456,7 +417,7 @@ public final class DownloadLifecycleBench {
                 ? format("- VmHWM reset to the current RSS at the start of the scenario (/proc/<pid>/clear_refs), so the"
                         + " peak covers this scenario only; lifetime peak before it: %.0f MB", mib(lifetimePeakKb))
                 : format("- VmHWM could not be reset (%s): it is the peak over the service's lifetime, earlier"
-                        + " scenarios included", LifecycleApi.abbreviate(resetError)));
+                        + " scenarios included", abbreviate(resetError)));
         out.println(format("- VmRSS at the start %.0f MB, at the end %.0f MB, peak of %d samples (every 1 s) %.0f MB",
                 mib(startKb), mib(endKb), sampler.samples(), mib(sampler.maxKb())));
         out.println(format("- POSTs: %d of %d accepted from %d client threads in %.1f s, then held %d s%s",
@@ -584,14 +545,14 @@ public final class DownloadLifecycleBench {
         }
         if (completion.pollErrors() > 0) {
             out.println(format("- picflow: %d count polls failed; last: %s", completion.pollErrors(),
-                    LifecycleApi.abbreviate(completion.lastPollError())));
+                    abbreviate(completion.lastPollError())));
         }
         LifecycleBatch.Details details = run.details();
         if (details != null) {
             out.println("- picflow statuses afterwards: " + details.statuses()
                     + (details.unreadable() > 0 ? ", " + details.unreadable() + " unreadable" : ""));
             details.errorCodes().forEach((code, count) -> out.println(format("- picflow error %s x%d, e.g.: %s", code, count,
-                    LifecycleApi.abbreviate(details.errorExamples().get(code)))));
+                    abbreviate(details.errorExamples().get(code)))));
         }
     }
 
@@ -710,7 +671,7 @@ public final class DownloadLifecycleBench {
         } else if (exitCode != 0) {
             String output = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
             String[] lines = output.strip().split("\n");
-            note = "last output: " + LifecycleApi.abbreviate(lines[lines.length - 1]);
+            note = "last output: " + abbreviate(lines[lines.length - 1]);
         }
         return new Exec(exitCode, seconds(ended - began), note);
     }
@@ -756,13 +717,5 @@ public final class DownloadLifecycleBench {
         } catch (IOException e) {
             System.err.println("[bench] could not delete " + root + ": " + e);
         }
-    }
-
-    private static String format(String pattern, Object... args) {
-        return String.format(Locale.ROOT, pattern, args);
-    }
-
-    private static void progress(String pattern, Object... args) {
-        System.err.println("[bench] " + format(pattern, args));
     }
 }

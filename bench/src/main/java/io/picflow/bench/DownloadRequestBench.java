@@ -1,12 +1,15 @@
 package io.picflow.bench;
 
+import static io.picflow.bench.BenchSupport.abbreviate;
+import static io.picflow.bench.BenchSupport.format;
+import static io.picflow.bench.BenchSupport.progress;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -18,16 +21,13 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -49,7 +49,6 @@ public final class DownloadRequestBench {
     private static final double TARGET_RATE = 1000.0;
     private static final double TARGET_P99_MS = 50.0;
 
-    private static final Pattern TOKEN = Pattern.compile("\"token\"\\s*:\\s*\"([^\"]+)\"");
     private static final Pattern LOCAL_JDBC = Pattern.compile("^jdbc:postgresql://127\\.0\\.0\\.1(:\\d{1,5})?/[^?]*(\\?.*)?$");
     private static final AtomicLong SEQUENCE = new AtomicLong();
 
@@ -77,32 +76,8 @@ public final class DownloadRequestBench {
                 """;
 
         static Options parse(String[] args) {
-            Map<String, String> values = new LinkedHashMap<>();
-            for (int i = 0; i < args.length; i++) {
-                String arg = args[i];
-                if (arg.equals("--help") || arg.equals("-h")) {
-                    throw new IllegalArgumentException("");
-                }
-                if (!arg.startsWith("--")) {
-                    throw new IllegalArgumentException("unexpected argument: " + arg);
-                }
-                int eq = arg.indexOf('=');
-                if (eq > 0) {
-                    values.put(arg.substring(2, eq), arg.substring(eq + 1));
-                } else if (i + 1 < args.length) {
-                    values.put(arg.substring(2), args[++i]);
-                } else {
-                    throw new IllegalArgumentException("missing value for " + arg);
-                }
-            }
-            String base = values.remove("base-url");
-            if (base == null) {
-                throw new IllegalArgumentException("--base-url is required");
-            }
-            URI baseUrl = URI.create(base.endsWith("/") ? base.substring(0, base.length() - 1) : base);
-            if (!"http".equals(baseUrl.getScheme()) || !"127.0.0.1".equals(baseUrl.getHost())) {
-                throw new IllegalArgumentException("--base-url must be http://127.0.0.1:<port>, got " + base);
-            }
+            Map<String, String> values = BenchSupport.options(args);
+            URI baseUrl = BenchSupport.baseUrl(values);
             String jdbcUrl = values.remove("jdbc-url");
             if (jdbcUrl != null && !LOCAL_JDBC.matcher(jdbcUrl).matches()) {
                 throw new IllegalArgumentException("--jdbc-url must be jdbc:postgresql://127.0.0.1:<port>/<db>, got " + jdbcUrl);
@@ -137,23 +112,15 @@ public final class DownloadRequestBench {
             int pgSeconds = positive(values, "pg-seconds", 5, 1);
             int requestTimeout = positive(values, "request-timeout", 30, 1);
             int levelTimeout = positive(values, "level-timeout", 300, 1);
-            if (!values.isEmpty()) {
-                throw new IllegalArgumentException("unknown option(s): --" + String.join(", --", values.keySet()));
-            }
+            BenchSupport.rejectUnknown(values);
             return new Options(baseUrl, jdbcUrl, pgUser, pgPassword, requests, List.copyOf(levels), warmup,
                     pgThreads, pgSeconds, requestTimeout, levelTimeout);
         }
 
         private static int positive(Map<String, String> values, String name, int fallback, int min) {
-            String value = values.remove(name);
-            if (value == null) {
+            Integer parsed = BenchSupport.number(values, name, Integer::parseInt);
+            if (parsed == null) {
                 return fallback;
-            }
-            int parsed;
-            try {
-                parsed = Integer.parseInt(value.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--" + name + ": not a number: " + value);
             }
             if (parsed < min) {
                 throw new IllegalArgumentException("--" + name + " must be at least " + min + ", got " + parsed);
@@ -180,17 +147,7 @@ public final class DownloadRequestBench {
     }
 
     public static void main(String[] args) {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            if (!e.getMessage().isEmpty()) {
-                System.err.println("error: " + e.getMessage());
-            }
-            System.err.print(Options.USAGE);
-            System.exit(e.getMessage().isEmpty() ? 0 : 2);
-            return;
-        }
+        Options options = BenchSupport.parseOrExit(args, Options::parse, Options.USAGE);
         int status;
         try {
             // Downloads really fetch: the URLs point at this local server (the service allows private addresses).
@@ -206,12 +163,9 @@ public final class DownloadRequestBench {
     }
 
     static int run(Options options, PrintStream out) throws Exception {
-        HttpClient client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
-        String token = token(client, options);
+        HttpClient client = BenchSupport.httpClient();
+        String token = BenchSupport.devToken(client, options.baseUrl(), Duration.ofSeconds(options.requestTimeoutSeconds()),
+                "bench");
         progress("token issued for user 'bench'");
 
         int maxLevel = options.levels().stream().mapToInt(Integer::intValue).max().orElseThrow();
@@ -252,21 +206,6 @@ public final class DownloadRequestBench {
     }
 
     // ---------------------------------------------------------------- HTTP
-
-    private static String token(HttpClient client, Options options) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(options.baseUrl().resolve("/api/dev/tokens"))
-                .timeout(Duration.ofSeconds(options.requestTimeoutSeconds()))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"bench\",\"roles\":[\"user\"]}"))
-                .build();
-        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        Matcher matcher = TOKEN.matcher(response.body());
-        if (response.statusCode() != 200 || !matcher.find()) {
-            throw new IllegalStateException("POST /api/dev/tokens answered " + response.statusCode() + ": "
-                    + abbreviate(response.body()) + " (is this the embedded standalone run, with dev tokens enabled?)");
-        }
-        return matcher.group(1);
-    }
 
     /** Sends {@code total} requests spread over {@code concurrency} threads, each sending synchronously. */
     static LevelResult runLevel(HttpClient client, Options options, String token, int concurrency, int total)
@@ -347,17 +286,7 @@ public final class DownloadRequestBench {
         start.countDown(); // publishes deadline[0] to the workers (happens-before through the latch)
         // Each worker stops at the deadline plus at most one request timeout; allow a margin, then give up on it.
         long joinBy = deadline[0] + TimeUnit.SECONDS.toNanos(options.requestTimeoutSeconds() + 10L);
-        boolean abandoned = false;
-        for (Thread worker : workers) {
-            long left = joinBy - System.nanoTime();
-            if (left > 0) {
-                TimeUnit.NANOSECONDS.timedJoin(worker, left);
-            }
-            if (worker.isAlive()) {
-                worker.interrupt();
-                abandoned = true;
-            }
-        }
+        boolean abandoned = BenchSupport.joinOrInterrupt(workers, joinBy);
         double wallSeconds = (System.nanoTime() - began) / 1e9;
 
         // Read the per-thread counters only after the joins (which make the workers' writes visible).
@@ -497,15 +426,8 @@ public final class DownloadRequestBench {
         end[0] = began + TimeUnit.SECONDS.toNanos(seconds);
         start.countDown();
         long joinBy = end[0] + TimeUnit.SECONDS.toNanos(70); // past the 60 s socket timeout
-        for (Thread worker : workers) {
-            long left = joinBy - System.nanoTime();
-            if (left > 0) {
-                TimeUnit.NANOSECONDS.timedJoin(worker, left);
-            }
-            if (worker.isAlive()) {
-                worker.interrupt();
-                firstError.compareAndSet(null, "insert thread still blocked after the time limit");
-            }
+        if (BenchSupport.joinOrInterrupt(workers, joinBy)) {
+            firstError.compareAndSet(null, "insert thread still blocked after the time limit");
         }
         double wallSeconds = (System.nanoTime() - began) / 1e9;
         long total = Arrays.stream(counts).sum();
@@ -579,23 +501,5 @@ public final class DownloadRequestBench {
             }
         }
         return "result: not measured (no concurrency " + TARGET_CONCURRENCY + " level)";
-    }
-
-    // ---------------------------------------------------------------- helpers
-
-    private static String abbreviate(String text) {
-        if (text == null) {
-            return "";
-        }
-        String flat = text.replaceAll("[\\r\\n\\t]+", " ").replace('|', '/').trim();
-        return flat.length() <= 200 ? flat : flat.substring(0, 200) + "...";
-    }
-
-    private static String format(String pattern, Object... args) {
-        return String.format(Locale.ROOT, pattern, args);
-    }
-
-    private static void progress(String pattern, Object... args) {
-        System.err.println("[bench] " + format(pattern, args));
     }
 }

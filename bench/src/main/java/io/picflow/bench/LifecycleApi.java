@@ -1,5 +1,7 @@
 package io.picflow.bench;
 
+import static io.picflow.bench.BenchSupport.abbreviate;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,7 +17,6 @@ final class LifecycleApi {
 
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
-    private static final Pattern TOKEN = Pattern.compile("\"token\"\\s*:\\s*\"([^\"]+)\"");
     private static final Pattern DOWNLOAD_ID = Pattern.compile("\"downloadId\"\\s*:\\s*\"([^\"]+)\"");
     private static final Pattern TOTAL = Pattern.compile("\"total\"\\s*:\\s*(\\d+)");
     private static final Pattern STATUS = Pattern.compile("\"status\"\\s*:\\s*\"([A-Z_]+)\"");
@@ -32,11 +33,7 @@ final class LifecycleApi {
 
     LifecycleApi(URI baseUrl) {
         this.baseUrl = baseUrl;
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.client = BenchSupport.httpClient();
     }
 
     URI baseUrl() {
@@ -45,18 +42,7 @@ final class LifecycleApi {
 
     /** A dev token for {@code userId} with the role {@code user}. */
     String token(String userId) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(baseUrl.resolve("/api/dev/tokens"))
-                .timeout(REQUEST_TIMEOUT)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"" + userId + "\",\"roles\":[\"user\"]}"))
-                .build();
-        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        Matcher matcher = TOKEN.matcher(response.body());
-        if (response.statusCode() != 200 || !matcher.find()) {
-            throw new IllegalStateException("POST /api/dev/tokens answered " + response.statusCode() + ": "
-                    + abbreviate(response.body()) + " (is this the embedded standalone run, with dev tokens enabled?)");
-        }
-        return matcher.group(1);
+        return BenchSupport.devToken(client, baseUrl, REQUEST_TIMEOUT, userId);
     }
 
     /** The outcome of one {@code POST /api/downloads}: the download id on 202, otherwise an error. */
@@ -124,13 +110,5 @@ final class LifecycleApi {
                 .GET()
                 .build();
         return client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    }
-
-    static String abbreviate(String text) {
-        if (text == null) {
-            return "";
-        }
-        String flat = text.replaceAll("[\\r\\n\\t]+", " ").replace('|', '/').trim();
-        return flat.length() <= 200 ? flat : flat.substring(0, 200) + "...";
     }
 }

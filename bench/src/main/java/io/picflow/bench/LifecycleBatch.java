@@ -94,19 +94,17 @@ final class LifecycleBatch {
 
     /** 202 answers so far (final once submitted; the joins through the latch make the writes visible). */
     int accepted() {
-        int accepted = 0;
-        for (String id : ids) {
-            if (id != null) {
-                accepted++;
-            }
-        }
-        return accepted;
+        return nonNull(ids);
     }
 
     int postErrors() {
+        return nonNull(errors);
+    }
+
+    private static int nonNull(Object[] values) {
         int count = 0;
-        for (String error : errors) {
-            if (error != null) {
+        for (Object value : values) {
+            if (value != null) {
                 count++;
             }
         }
