@@ -2,6 +2,7 @@ package io.picflow.command.downloads;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.picflow.command.support.CommandSideTest;
 import io.picflow.devservices.TestTokens;
@@ -218,6 +219,23 @@ class DownloadCommandApiTest extends CommandSideTest {
     }
 
     /** Downloads created so far (other events keep coming: accepted downloads go on to fetch). */
+    @Test
+    void by_default_downloads_never_reach_private_networks() {
+        // This context keeps the default: picflow.downloads.allow-private-addresses=false.
+        for (String url : List.of("http://127.0.0.1:" + port + "/actuator/health", "http://169.254.169.254/latest/meta-data/",
+                "http://[::1]:" + port + "/", "http://2130706433:" + port + "/", "http://10.0.0.1/internal.png")) {
+            String id = json.readTree(api().postJson("/api/downloads", alice, "{\"url\":\"" + url + "\"}").body())
+                    .get("downloadId").asString();
+            await(url).atMost(java.time.Duration.ofSeconds(20)).until(() -> jdbc.sql(
+                            "SELECT count(*) FROM domain_event_entry WHERE aggregate_identifier = :id AND payload_type LIKE '%ImageDownloadFailed'")
+                    .param("id", id).query(Long.class).single() == 1);
+            String failure = jdbc.sql("SELECT convert_from(payload, 'UTF8') FROM domain_event_entry WHERE aggregate_identifier = :id "
+                    + "AND payload_type LIKE '%ImageDownloadFailed'").param("id", id).query(String.class).single();
+            assertThat(json.readTree(failure).get("errorCode").asString()).as(url).isEqualTo("FORBIDDEN_ADDRESS");
+            assertThat(json.readTree(failure).get("retryable").asBoolean()).as(url).isFalse();
+        }
+    }
+
     private long eventCount() {
         return jdbc.sql("SELECT count(*) FROM domain_event_entry WHERE payload_type = :type")
                 .param("type", ImageDownloadRequested.class.getName()).query(Long.class).single();
