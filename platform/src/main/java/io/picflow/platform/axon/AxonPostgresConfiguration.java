@@ -25,6 +25,7 @@ import org.axonframework.config.Configuration;
 import org.axonframework.config.ConfigurerModule;
 import org.axonframework.eventsourcing.eventstore.EmbeddedEventStore;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
+import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
 import org.axonframework.eventhandling.tokenstore.jdbc.TokenSchema;
 import org.axonframework.eventsourcing.eventstore.jpa.SQLStateResolver;
@@ -165,6 +166,18 @@ public class AxonPostgresConfiguration {
         return configurer -> configurer.eventProcessing(processing -> processing
                 .registerDefaultHandlerInterceptor((config, processor) -> new CorrelationLoggingInterceptor<>())
                 .registerDefaultListenerInvocationErrorHandler(config -> PropagatingErrorHandler.instance()));
+    }
+
+    /**
+     * The source of the pooled streaming processors (their {@code source} property names this bean):
+     * woken after each local append and every {@code picflow.axon.availability-tick} for other
+     * processes' appends, instead of a 500 ms poll.
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnProperty(name = "axon.axonserver.enabled", havingValue = "false", matchIfMissing = true)
+    AvailabilityNotifyingEventSource notifyingEventSource(EventStore eventStore,
+            @Value("${picflow.axon.availability-tick:25ms}") Duration tick) {
+        return new AvailabilityNotifyingEventSource(eventStore, tick);
     }
 
     /**
