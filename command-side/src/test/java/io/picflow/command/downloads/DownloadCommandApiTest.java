@@ -54,7 +54,8 @@ class DownloadCommandApiTest extends CommandSideTest {
         assertThat(body.get("status").asString()).isEqualTo("REQUESTED");
 
         Map<String, Object> event = jdbc.sql("SELECT payload_type, payload_revision, convert_from(payload, 'UTF8') AS payload, "
-                        + "convert_from(meta_data, 'UTF8') AS meta_data FROM domain_event_entry WHERE aggregate_identifier = :id")
+                        + "convert_from(meta_data, 'UTF8') AS meta_data FROM domain_event_entry WHERE aggregate_identifier = :id "
+                        + "AND sequence_number = 0")
                 .param("id", downloadId).query().singleRow();
         assertThat(event.get("payload_type")).isEqualTo(ImageDownloadRequested.class.getName());
         assertThat(event.get("payload_revision")).isEqualTo("1");
@@ -184,6 +185,23 @@ class DownloadCommandApiTest extends CommandSideTest {
                 "Idempotency-Key", key);
         assertThat(other.statusCode()).isEqualTo(422);
         assertThat(other.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    }
+
+    @Test
+    void idempotency_keys_are_forgotten_after_their_retention() {
+        String key = "old-" + UUID.randomUUID();
+        assertThat(api().postJson("/api/downloads", alice, "{\"url\":\"https://example.com/old.png\"}",
+                "Idempotency-Key", key).statusCode()).isEqualTo(202);
+        jdbc.sql("UPDATE idempotency_key SET created_at = now() - interval '25 hours' WHERE idempotency_key = :key")
+                .param("key", key).update();
+
+        IdempotencyKeyRetention.deleteOlderThan(jdbc, java.time.Duration.ofHours(24));
+
+        assertThat(jdbc.sql("SELECT count(*) FROM idempotency_key WHERE idempotency_key = :key").param("key", key)
+                .query(Long.class).single()).isZero();
+        // The same key now creates a new download.
+        assertThat(api().postJson("/api/downloads", alice, "{\"url\":\"https://example.com/other.png\"}",
+                "Idempotency-Key", key).statusCode()).isEqualTo(202);
     }
 
     @Test

@@ -1,0 +1,32 @@
+package io.picflow.command.downloads;
+
+import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
+import com.github.kagkarlsson.scheduler.task.helper.Tasks;
+import com.github.kagkarlsson.scheduler.task.schedule.Schedules;
+import java.time.Duration;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Idempotency keys are kept for {@code picflow.downloads.idempotency-key-retention} (24 h by default),
+ * long enough for any client retry; a recurring db-scheduler task (one node runs it at a time)
+ * deletes older ones, so the table does not grow forever.
+ */
+@Configuration(proxyBeanMethods = false)
+class IdempotencyKeyRetention {
+
+    @Bean
+    RecurringTask<Void> idempotencyKeyCleanup(JdbcClient jdbc,
+            @Value("${picflow.downloads.idempotency-key-retention:24h}") Duration retention) {
+        return Tasks.recurring("idempotency-key-cleanup", Schedules.fixedDelay(Duration.ofHours(1)))
+                .execute((instance, context) -> deleteOlderThan(jdbc, retention));
+    }
+
+    static int deleteOlderThan(JdbcClient jdbc, Duration retention) {
+        return jdbc.sql("DELETE FROM idempotency_key WHERE created_at < now() - make_interval(secs => :seconds)")
+                .param("seconds", retention.toSeconds())
+                .update();
+    }
+}
