@@ -124,14 +124,6 @@ public final class ElasticsearchServer implements AutoCloseable {
         return "http://127.0.0.1:" + port;
     }
 
-    public int port() {
-        return port;
-    }
-
-    public boolean isAlive() {
-        return process.isAlive();
-    }
-
     @Override
     public void close() {
         if (process.isAlive()) {

@@ -292,11 +292,4 @@ public class ImageDownload {
         return requestedBy;
     }
 
-    int attempt() {
-        return attempt;
-    }
-
-    int fetch() {
-        return fetch;
-    }
 }

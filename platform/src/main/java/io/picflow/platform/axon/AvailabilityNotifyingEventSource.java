@@ -41,7 +41,6 @@ public class AvailabilityNotifyingEventSource implements StreamableMessageSource
             } else {
                 notifyAvailable();
             }
-            return;
         });
         ticker.scheduleWithFixedDelay(this::notifyAvailable, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
     }
