@@ -46,7 +46,8 @@ stop_pid_file() {
   pid="$(head -n 1 "$file" | tr -dc '0-9')"
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
   # Only a process that belongs to this run's data directory (a pid file can outlive its process).
-  if ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$DATA_DIR"; then
+  # Elasticsearch's server JVM gets its settings on stdin: its environment (ES_PATH_CONF) names the directory.
+  if ! { tr '\0' ' ' <"/proc/$pid/cmdline"; tr '\0' ' ' <"/proc/$pid/environ"; } 2>/dev/null | grep -qF -- "$DATA_DIR"; then
     log "not stopping pid $pid from $file: it does not look like this run's process"
     return 0
   fi
