@@ -5,6 +5,7 @@ import javax.crypto.SecretKey;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
@@ -26,6 +27,9 @@ import org.springframework.security.web.SecurityFilterChain;
 @EnableConfigurationProperties(SecurityProperties.class)
 public class SecurityConfiguration {
 
+    /** The query side's WebSocket endpoint (docs/websocket.md). */
+    public static final String WEB_SOCKET_PATH = "/ws";
+
     @Bean
     SecretKey jwtSigningKey(SecurityProperties properties) {
         return JwtKeys.hs256(properties);
@@ -40,6 +44,28 @@ public class SecurityConfiguration {
     }
 
     @Bean
+    TokenAuthenticator tokenAuthenticator(JwtDecoder jwtDecoder) {
+        return new TokenAuthenticator(jwtDecoder);
+    }
+
+    /**
+     * The WebSocket endpoint authenticates in its own handshake (a token in the query string or the
+     * header) and answers a bad one with close code 4401, which a browser can see; an HTTP 401 from
+     * this chain it could not.
+     */
+    @Bean
+    @Order(0)
+    SecurityFilterChain webSocketSecurity(HttpSecurity http) throws Exception {
+        http.securityMatcher(WEB_SOCKET_PATH)
+                .csrf(csrf -> csrf.disable())
+                .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(cache -> cache.disable())
+                .authorizeHttpRequests(authorize -> authorize.anyRequest().permitAll());
+        return http.build();
+    }
+
+    @Bean
+    @Order(1)
     SecurityFilterChain apiSecurity(HttpSecurity http, ProblemResponseWriter problems) throws Exception {
         ProblemSecurityHandlers handlers = new ProblemSecurityHandlers(problems);
         JwtGrantedAuthoritiesConverter roles = new JwtGrantedAuthoritiesConverter();

@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The columns one event changes in a download's row; column names are ours, never input. */
-final class DownloadChange {
+public final class DownloadChange {
 
     private final Map<String, Object> columns = new LinkedHashMap<>();
 
@@ -29,7 +29,8 @@ final class DownloadChange {
         return set("error_code", code).set("error_message", bounded).set("error_retryable", retryable);
     }
 
-    Map<String, Object> columns() {
+    /** Column name to new value, in the order set; instants as UTC {@link OffsetDateTime}s. */
+    public Map<String, Object> columns() {
         return columns;
     }
 }

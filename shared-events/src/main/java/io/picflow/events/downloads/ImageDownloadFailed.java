@@ -10,5 +10,5 @@ import org.axonframework.serialization.Revision;
  * @param retryable whether the cause was transient (the attempts ran out) rather than permanent
  */
 @Revision("1")
-public record ImageDownloadFailed(String downloadId, String errorCode, String message, boolean retryable, int attempt) {
+public record ImageDownloadFailed(String downloadId, String errorCode, String message, boolean retryable, int attempt) implements DownloadEvent {
 }

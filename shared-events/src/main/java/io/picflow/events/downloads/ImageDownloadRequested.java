@@ -17,7 +17,7 @@ import org.axonframework.serialization.Revision;
  */
 @Revision("1")
 public record ImageDownloadRequested(
-        String downloadId, String url, String fileName, List<String> tags, String requestedBy) {
+        String downloadId, String url, String fileName, List<String> tags, String requestedBy) implements DownloadEvent {
 
     public ImageDownloadRequested {
         tags = tags == null ? List.of() : List.copyOf(tags);

@@ -10,5 +10,5 @@ import org.axonframework.serialization.Revision;
  * @param errorCode why the previous attempt failed
  */
 @Revision("1")
-public record ImageDownloadRetryScheduled(String downloadId, int attempt, Instant dueAt, String errorCode, String message) {
+public record ImageDownloadRetryScheduled(String downloadId, int attempt, Instant dueAt, String errorCode, String message) implements DownloadEvent {
 }

@@ -8,5 +8,5 @@ import org.axonframework.serialization.Revision;
  * @param totalBytes the expected size when the server announced it, else null
  */
 @Revision("1")
-public record ImageFetchProgressed(String downloadId, int attempt, long bytesReceived, Long totalBytes) {
+public record ImageFetchProgressed(String downloadId, int attempt, long bytesReceived, Long totalBytes) implements DownloadEvent {
 }

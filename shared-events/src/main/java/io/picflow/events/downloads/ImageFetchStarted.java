@@ -10,5 +10,5 @@ import org.axonframework.serialization.Revision;
  * @param resumeFrom the byte offset the fetch continues from (0 for a fresh start, more when resuming a paused transfer)
  */
 @Revision("1")
-public record ImageFetchStarted(String downloadId, int attempt, int fetch, long resumeFrom) {
+public record ImageFetchStarted(String downloadId, int attempt, int fetch, long resumeFrom) implements DownloadEvent {
 }

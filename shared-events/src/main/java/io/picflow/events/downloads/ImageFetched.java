@@ -9,5 +9,5 @@ import org.axonframework.serialization.Revision;
  * @param sha256      hex SHA-256 of the bytes
  */
 @Revision("1")
-public record ImageFetched(String downloadId, int attempt, long bytes, String contentType, String sha256) {
+public record ImageFetched(String downloadId, int attempt, long bytes, String contentType, String sha256) implements DownloadEvent {
 }

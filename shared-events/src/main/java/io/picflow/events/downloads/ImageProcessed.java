@@ -4,5 +4,5 @@ import org.axonframework.serialization.Revision;
 
 /** The image was decoded and its thumbnail made. */
 @Revision("1")
-public record ImageProcessed(String downloadId, int attempt, int thumbnailWidth, int thumbnailHeight) {
+public record ImageProcessed(String downloadId, int attempt, int thumbnailWidth, int thumbnailHeight) implements DownloadEvent {
 }

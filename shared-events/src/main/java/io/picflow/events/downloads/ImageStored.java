@@ -12,7 +12,7 @@ import org.axonframework.serialization.Revision;
 @Revision("1")
 public record ImageStored(String downloadId, String imageId, String sha256, long bytes, String format,
         String contentType, int width, int height, String sourceUrl, String fileName, java.util.List<String> tags,
-        String requestedBy) {
+        String requestedBy) implements DownloadEvent {
 
     public ImageStored {
         tags = tags == null ? java.util.List.of() : java.util.List.copyOf(tags);

@@ -8,5 +8,5 @@ import org.axonframework.serialization.Revision;
  * @param format one of JPEG, PNG, GIF, WEBP
  */
 @Revision("1")
-public record ImageValidated(String downloadId, int attempt, String format, int width, int height) {
+public record ImageValidated(String downloadId, int attempt, String format, int width, int height) implements DownloadEvent {
 }

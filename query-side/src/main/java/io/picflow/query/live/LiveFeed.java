@@ -1,0 +1,190 @@
+package io.picflow.query.live;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Delivers the live feed to subscribers. One tailer thread reads new frames from {@code live_feed}
+ * in position order (woken by this node's projection after each commit, or on a short poll for
+ * frames another node wrote) and offers each to every subscriber, which queues it without blocking.
+ *
+ * <p>The seam between catch-up and live frames: a subscriber is registered first, so that every frame
+ * the tailer reads from then on reaches it, and only then reads what it missed up to the feed's head
+ * as it is at that moment. Frames up to that head are dropped from what arrived live meanwhile,
+ * frames above it are sent after the catch-up: no gap, no duplicate.
+ */
+@Component
+class LiveFeed implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(LiveFeed.class);
+    private static final int PAGE = 500;
+
+    private final LiveFeedStore store;
+    private final LiveProperties properties;
+    private final LiveMetrics metrics;
+    private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
+    private final ExecutorService senders;
+    private final Object wakeUps = new Object();
+    private boolean wokenUp;
+    private volatile Thread tailer;
+    private long cursor;
+
+    LiveFeed(LiveFeedStore store, LiveProperties properties, MeterRegistry registry) {
+        this.store = store;
+        this.properties = properties;
+        this.metrics = new LiveMetrics(registry, subscribers::size);
+        AtomicInteger threads = new AtomicInteger();
+        // Senders block while a connection's socket buffer is full (at most sendTimeout), so they
+        // are not a small fixed pool that a few stuck readers could exhaust.
+        this.senders = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "picflow-live-sender-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    LiveProperties properties() {
+        return properties;
+    }
+
+    /** Frames were committed: look now rather than at the next poll. */
+    void wakeUp() {
+        synchronized (wakeUps) {
+            wokenUp = true;
+            wakeUps.notifyAll();
+        }
+    }
+
+    /**
+     * Starts following {@code subscription}: first what it missed after {@code after} (or, without it,
+     * the current state of what it follows), then a {@code CaughtUp} frame, then live frames.
+     */
+    Subscriber subscribe(Subscription subscription, Long after, Subscriber.Sink sink) {
+        Subscriber subscriber = new Subscriber(subscription, sink, senders, metrics, properties.bufferFrames(),
+                properties.catchUpBufferFrames());
+        subscribers.add(subscriber);
+        senders.execute(() -> catchUp(subscriber, after));
+        return subscriber;
+    }
+
+    void unsubscribe(Subscriber subscriber) {
+        subscribers.remove(subscriber);
+    }
+
+    private void catchUp(Subscriber subscriber, Long after) {
+        Subscription subscription = subscriber.subscription();
+        try {
+            long seam;
+            if (after != null) {
+                seam = store.head();
+                if (after > seam) {
+                    subscriber.close(4400, "after=" + after + " is beyond the feed's head (" + seam + ")");
+                    return;
+                }
+                long from = after;
+                List<FeedEntry> page;
+                do {
+                    page = store.history(subscription, from, seam, PAGE);
+                    for (FeedEntry entry : page) {
+                        subscriber.sendCatchUp(entry.position(), entry.text());
+                        from = entry.position();
+                    }
+                } while (page.size() == PAGE && !subscriber.isClosed());
+            } else if (subscription.hasCurrentState()) {
+                LiveFeedStore.Snapshot snapshot = store.snapshot(subscription, properties.currentStateLimit());
+                seam = snapshot.head();
+                for (FeedEntry download : snapshot.downloads()) {
+                    subscriber.sendCatchUp(download.position(), download.text());
+                }
+            } else {
+                seam = store.head();
+            }
+            subscriber.sendCatchUp(seam, "{\"type\":\"CaughtUp\",\"position\":" + seam + "}");
+            subscriber.goLive(seam);
+        } catch (IOException e) {
+            subscriber.close(1011, "Send failed");
+        } catch (RuntimeException e) {
+            log.warn("Live feed: catch-up failed", e);
+            subscriber.close(1011, "Catch-up failed; reconnect with after=");
+        }
+    }
+
+    private void tail() {
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                if (deliverNewFrames() < PAGE) {
+                    awaitWakeUp();
+                }
+            }
+        } catch (InterruptedException e) {
+            // stopping
+        }
+    }
+
+    /** Offers every frame after the cursor to every subscriber; returns how many there were. */
+    private int deliverNewFrames() {
+        try {
+            List<FeedEntry> entries = store.after(cursor, PAGE);
+            for (FeedEntry entry : entries) {
+                for (Subscriber subscriber : subscribers) {
+                    subscriber.offer(entry);
+                }
+                cursor = entry.position();
+            }
+            return entries.size();
+        } catch (RuntimeException e) {
+            log.warn("Live feed: reading new frames failed; trying again", e);
+            return 0;
+        }
+    }
+
+    private void awaitWakeUp() throws InterruptedException {
+        synchronized (wakeUps) {
+            if (!wokenUp) {
+                wakeUps.wait(properties.pollInterval().toMillis());
+            }
+            wokenUp = false;
+        }
+    }
+
+    @Override
+    public void start() {
+        cursor = store.head();
+        Thread thread = new Thread(this::tail, "picflow-live-tailer");
+        thread.setDaemon(true);
+        tailer = thread;
+        thread.start();
+    }
+
+    @Override
+    public void stop() {
+        Thread thread = tailer;
+        tailer = null;
+        if (thread != null) {
+            thread.interrupt();
+        }
+        subscribers.forEach(subscriber -> subscriber.close(1001, "Server shutting down"));
+        senders.shutdown();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return tailer != null;
+    }
+
+    /** Before the web server starts accepting connections, after it stops. */
+    @Override
+    public int getPhase() {
+        return 0;
+    }
+}

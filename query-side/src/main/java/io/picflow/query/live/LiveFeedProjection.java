@@ -1,0 +1,75 @@
+package io.picflow.query.live;
+
+import io.picflow.events.MetadataKeys;
+import io.picflow.events.downloads.DownloadEvent;
+import io.picflow.events.downloads.ImageDownloadRequested;
+import io.picflow.events.downloads.ImageFetchProgressed;
+import io.picflow.query.downloads.DownloadChanges;
+import java.util.Optional;
+import org.axonframework.config.ProcessingGroup;
+import org.axonframework.eventhandling.EventHandler;
+import org.axonframework.eventhandling.EventMessage;
+import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Writes the live feed: for each download event, the download's whole state after it, at the next
+ * position. Runs as its own processing group with one segment; the store's writer lock keeps
+ * positions in commit order even if two nodes overlap while the segment changes hands.
+ */
+@Component
+@ProcessingGroup(LiveFeedProjection.PROCESSING_GROUP)
+class LiveFeedProjection {
+
+    static final String PROCESSING_GROUP = "live-feed";
+
+    private static final Logger log = LoggerFactory.getLogger(LiveFeedProjection.class);
+
+    private final LiveFeedStore store;
+    private final LiveFeed feed;
+    private final DownloadFrames frames;
+
+    LiveFeedProjection(LiveFeedStore store, LiveFeed feed, JsonMapper json) {
+        this.store = store;
+        this.feed = feed;
+        this.frames = new DownloadFrames(json);
+    }
+
+    @EventHandler
+    void on(DownloadEvent event, EventMessage<?> message) {
+        Optional<LiveFeedStore.LiveDownload> previous = store.download(event.downloadId());
+        ObjectNode frame;
+        String owner;
+        if (event instanceof ImageDownloadRequested requested) {
+            owner = requested.requestedBy();
+            frame = frames.requested(requested);
+        } else if (previous.isPresent()) {
+            owner = previous.get().owner();
+            frame = frames.parse(previous.get().frame());
+            frames.apply(frame, DownloadChanges.of(event));
+        } else {
+            // Only for a download requested before this feed existed; its owner is the acting user.
+            log.warn("Live feed: {} of download {} without its request; starting from this event",
+                    event.getClass().getSimpleName(), event.downloadId());
+            owner = String.valueOf(message.getMetaData().getOrDefault(MetadataKeys.USER_ID, "unknown"));
+            frame = frames.unknown(event.downloadId());
+            frames.apply(frame, DownloadChanges.of(event));
+        }
+        String type = event.getClass().getSimpleName();
+        String text = frames.stamp(frame, type, message.getTimestamp(),
+                (String) message.getMetaData().get(MetadataKeys.CORRELATION_ID));
+        store.append(message.getIdentifier(), type, event.downloadId(), owner, message.getTimestamp(),
+                        event instanceof ImageFetchProgressed, text)
+                .ifPresent(position -> store.saveDownload(
+                        new LiveFeedStore.LiveDownload(event.downloadId(), owner, position, text)));
+        if (CurrentUnitOfWork.isStarted()) {
+            CurrentUnitOfWork.get().afterCommit(unitOfWork -> feed.wakeUp());
+        } else {
+            feed.wakeUp();
+        }
+    }
+}

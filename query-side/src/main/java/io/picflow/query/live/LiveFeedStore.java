@@ -1,0 +1,151 @@
+package io.picflow.query.live;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** The {@code live_feed} and {@code live_download} tables (V3__live_feed.sql). */
+@Repository
+class LiveFeedStore {
+
+    /** Serialises writers of the feed across nodes, so positions commit in increasing order. */
+    private static final long WRITER_LOCK = 0x6c6976655f66L; // "live_f"
+
+    private final JdbcClient jdbc;
+
+    LiveFeedStore(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** A download's latest frame, the state its next event applies to. */
+    record LiveDownload(String downloadId, String owner, long position, String frame) {
+    }
+
+    /** The current state of what a subscription follows, and the feed's head when it was read. */
+    record Snapshot(long head, List<FeedEntry> downloads) {
+    }
+
+    /**
+     * Appends a frame in the caller's transaction and returns its position, or empty if this event is
+     * already in the feed (redelivery).
+     */
+    Optional<Long> append(String eventId, String type, String downloadId, String owner, Instant occurredAt,
+            boolean progress, String frame) {
+        jdbc.sql("SELECT pg_advisory_xact_lock(:lock)").param("lock", WRITER_LOCK).query().singleRow();
+        return jdbc.sql("INSERT INTO live_feed (event_id, event_type, download_id, owner, occurred_at, progress, frame) "
+                        + "VALUES (:eventId, :type, :downloadId, :owner, :occurredAt, :progress, :frame) "
+                        + "ON CONFLICT (event_id) DO NOTHING RETURNING position")
+                .param("eventId", eventId)
+                .param("type", type)
+                .param("downloadId", downloadId)
+                .param("owner", owner)
+                .param("occurredAt", OffsetDateTime.ofInstant(occurredAt, ZoneOffset.UTC))
+                .param("progress", progress)
+                .param("frame", frame)
+                .query(Long.class).optional();
+    }
+
+    Optional<LiveDownload> download(String downloadId) {
+        return jdbc.sql("SELECT download_id, owner, position, frame FROM live_download WHERE download_id = :id")
+                .param("id", downloadId)
+                .query((rs, row) -> new LiveDownload(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4)))
+                .optional();
+    }
+
+    void saveDownload(LiveDownload download) {
+        jdbc.sql("INSERT INTO live_download (download_id, owner, position, frame) VALUES (:id, :owner, :position, :frame) "
+                        + "ON CONFLICT (download_id) DO UPDATE SET position = excluded.position, frame = excluded.frame "
+                        + "WHERE live_download.position < excluded.position")
+                .param("id", download.downloadId())
+                .param("owner", download.owner())
+                .param("position", download.position())
+                .param("frame", download.frame())
+                .update();
+    }
+
+    /** The highest position committed so far (0 for an empty feed). */
+    long head() {
+        return jdbc.sql("SELECT coalesce(max(position), 0) FROM live_feed").query(Long.class).single();
+    }
+
+    /** Every frame after {@code position}, in order, at most {@code limit}: what the tailer delivers. */
+    List<FeedEntry> after(long position, int limit) {
+        return jdbc.sql("SELECT " + ENTRY_COLUMNS + " FROM live_feed WHERE position > :after ORDER BY position LIMIT :limit")
+                .param("after", position)
+                .param("limit", limit)
+                .query(LiveFeedStore::entry)
+                .list();
+    }
+
+    /** The frames a subscription missed in (after, upTo], in order, at most {@code limit}. */
+    List<FeedEntry> history(Subscription subscription, long after, long upTo, int limit) {
+        JdbcClient.StatementSpec statement = jdbc.sql("SELECT " + ENTRY_COLUMNS + " FROM live_feed "
+                        + "WHERE position > :after AND position <= :upTo" + filter(subscription)
+                        + " ORDER BY position LIMIT :limit")
+                .param("after", after)
+                .param("upTo", upTo)
+                .param("limit", limit);
+        return bindFilter(statement, subscription).query(LiveFeedStore::entry).list();
+    }
+
+    /**
+     * The latest frame of each download the subscription follows (the {@code limit} most recently
+     * changed) and the feed's head, read in one statement so that both come from one snapshot: every
+     * frame a subscriber gets afterwards has a higher position than the state it was shown.
+     */
+    Snapshot snapshot(Subscription subscription, int limit) {
+        String where = (subscription.downloadId() == null ? "" : " AND d.download_id = :downloadId")
+                + (subscription.owner() == null ? "" : " AND d.owner = :owner");
+        JdbcClient.StatementSpec statement = jdbc.sql("SELECT h.head, d.download_id, d.owner, d.position, d.frame "
+                        + "FROM (SELECT coalesce(max(position), 0) AS head FROM live_feed) h "
+                        + "LEFT JOIN LATERAL (SELECT d.* FROM live_download d WHERE true" + where
+                        + " ORDER BY d.position DESC LIMIT :limit) d ON true")
+                .param("limit", limit);
+        bindFilter(statement, subscription);
+        List<FeedEntry> downloads = new ArrayList<>();
+        long[] head = {0};
+        statement.query(rs -> {
+            head[0] = rs.getLong("head");
+            if (rs.getString("download_id") != null) {
+                downloads.add(new FeedEntry(rs.getLong("position"), "DownloadState", rs.getString("download_id"),
+                        rs.getString("owner"), null, false, rs.getString("frame")));
+            }
+        });
+        downloads.sort((a, b) -> Long.compare(a.position(), b.position()));
+        return new Snapshot(head[0], downloads);
+    }
+
+    private static final String ENTRY_COLUMNS = "position, event_type, download_id, owner, occurred_at, progress, frame";
+
+    private static String filter(Subscription subscription) {
+        return (subscription.downloadId() == null ? "" : " AND download_id = :downloadId")
+                + (subscription.owner() == null ? "" : " AND owner = :owner")
+                + (subscription.types() == null ? "" : " AND event_type IN (:types)");
+    }
+
+    private static JdbcClient.StatementSpec bindFilter(JdbcClient.StatementSpec statement, Subscription subscription) {
+        if (subscription.downloadId() != null) {
+            statement.param("downloadId", subscription.downloadId());
+        }
+        if (subscription.owner() != null) {
+            statement.param("owner", subscription.owner());
+        }
+        if (subscription.types() != null) {
+            statement.param("types", List.copyOf(subscription.types()));
+        }
+        return statement;
+    }
+
+    private static FeedEntry entry(ResultSet rs, int row) throws SQLException {
+        return new FeedEntry(rs.getLong("position"), rs.getString("event_type"), rs.getString("download_id"),
+                rs.getString("owner"), rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
+                rs.getBoolean("progress"), rs.getString("frame"));
+    }
+}

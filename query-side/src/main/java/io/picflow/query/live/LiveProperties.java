@@ -1,0 +1,20 @@
+package io.picflow.query.live;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Tuning of the WebSocket feed ({@code picflow.live.*}; defaults in picflow-query-side.properties).
+ *
+ * @param bufferFrames         frames queued per connection before a slow reader is closed with 4429
+ *                             (progress frames are coalesced first, so these are mostly state changes)
+ * @param catchUpBufferFrames  live frames held per connection while it is still catching up
+ * @param pollInterval         how often the tailer looks for frames written by another node; frames
+ *                             written by this node wake it at once
+ * @param sendTimeout          how long one frame may take to leave before the connection is given up
+ * @param currentStateLimit    how many downloads a connection without {@code after=} is shown (latest first)
+ */
+@ConfigurationProperties("picflow.live")
+record LiveProperties(int bufferFrames, int catchUpBufferFrames, Duration pollInterval, Duration sendTimeout,
+        int currentStateLimit) {
+}

@@ -1,0 +1,35 @@
+package io.picflow.query.live;
+
+import io.picflow.platform.security.SecurityConfiguration;
+import io.picflow.platform.security.TokenAuthenticator;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.socket.config.annotation.EnableWebSocket;
+import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
+import org.springframework.web.socket.config.annotation.WebSocketHandlerRegistry;
+
+/**
+ * The WebSocket endpoint. Any origin may connect: the connection is authorised by a bearer token,
+ * never by cookies, so a foreign page cannot ride on a user's session.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableWebSocket
+@EnableConfigurationProperties(LiveProperties.class)
+class LiveSocketConfiguration implements WebSocketConfigurer {
+
+    private final LiveFeed feed;
+    private final LiveFeedStore store;
+    private final TokenAuthenticator authenticator;
+
+    LiveSocketConfiguration(LiveFeed feed, LiveFeedStore store, TokenAuthenticator authenticator) {
+        this.feed = feed;
+        this.store = store;
+        this.authenticator = authenticator;
+    }
+
+    @Override
+    public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
+        registry.addHandler(new LiveSocketHandler(feed, store, authenticator), SecurityConfiguration.WEB_SOCKET_PATH)
+                .setAllowedOriginPatterns("*");
+    }
+}

@@ -1,0 +1,131 @@
+package io.picflow.query.live;
+
+import io.picflow.platform.security.CurrentUser;
+import io.picflow.platform.security.TokenAuthenticator;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.TextMessage;
+import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.adapter.standard.StandardWebSocketSession;
+import org.springframework.web.socket.handler.TextWebSocketHandler;
+import org.springframework.web.util.UriComponentsBuilder;
+
+/**
+ * {@code /ws}: authenticates the connection, checks what it asks to follow, and hands it to the
+ * {@link LiveFeed}. Refusals are close codes rather than HTTP statuses, because a browser's
+ * WebSocket shows a script the close code and nothing of a failed handshake.
+ */
+class LiveSocketHandler extends TextWebSocketHandler {
+
+    static final int CLOSE_UNAUTHENTICATED = 4401;
+    private static final String SUBSCRIBER = "picflow.subscriber";
+    /** Tomcat's limit for one blocking send (its default is 20 s). */
+    private static final String TOMCAT_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
+
+    private final LiveFeed feed;
+    private final LiveFeedStore store;
+    private final TokenAuthenticator authenticator;
+
+    LiveSocketHandler(LiveFeed feed, LiveFeedStore store, TokenAuthenticator authenticator) {
+        this.feed = feed;
+        this.store = store;
+        this.authenticator = authenticator;
+    }
+
+    @Override
+    public void afterConnectionEstablished(WebSocketSession session) throws IOException {
+        Map<String, List<String>> parameters = queryParameters(session.getUri());
+        CurrentUser user = authenticator.authenticate(token(session, parameters)).orElse(null);
+        if (user == null) {
+            session.close(new CloseStatus(CLOSE_UNAUTHENTICATED, "Missing, invalid or expired token"));
+            return;
+        }
+        SubscriptionRequest.Parsed request;
+        try {
+            request = SubscriptionRequest.parse(parameters, user);
+            requireVisible(request.subscription(), user);
+        } catch (SubscriptionRequest.Refusal refusal) {
+            session.close(new CloseStatus(refusal.code, refusal.getMessage()));
+            return;
+        }
+        if (session instanceof StandardWebSocketSession standard) {
+            standard.getNativeSession().getUserProperties().put(TOMCAT_SEND_TIMEOUT,
+                    feed.properties().sendTimeout().toMillis());
+        }
+        Subscriber subscriber = feed.subscribe(request.subscription(), request.after(), new SessionSink(session));
+        session.getAttributes().put(SUBSCRIBER, subscriber);
+    }
+
+    @Override
+    public void afterConnectionClosed(WebSocketSession session, CloseStatus status) {
+        Object subscriber = session.getAttributes().remove(SUBSCRIBER);
+        if (subscriber instanceof Subscriber s) {
+            s.disconnected();
+            feed.unsubscribe(s);
+        }
+    }
+
+    @Override
+    protected void handleTextMessage(WebSocketSession session, TextMessage message) {
+        // The protocol is one-way: what to follow is fixed at connect time. Messages are ignored.
+    }
+
+    /** A user who names another user's download is refused; a download not yet seen is followed (filtered by owner). */
+    private void requireVisible(Subscription subscription, CurrentUser user) throws SubscriptionRequest.Refusal {
+        if (subscription.downloadId() != null && !user.admin()) {
+            String owner = store.download(subscription.downloadId()).map(LiveFeedStore.LiveDownload::owner).orElse(null);
+            if (owner != null && !owner.equals(user.id())) {
+                throw new SubscriptionRequest.Refusal(SubscriptionRequest.CLOSE_FORBIDDEN, "Not your download");
+            }
+        }
+    }
+
+    /** Browsers cannot set headers on a WebSocket, so the token may also come as access_token. */
+    private static String token(WebSocketSession session, Map<String, List<String>> parameters) {
+        List<String> fromQuery = parameters.get("access_token");
+        if (fromQuery != null && !fromQuery.isEmpty()) {
+            return fromQuery.get(0);
+        }
+        String header = session.getHandshakeHeaders().getFirst("Authorization");
+        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return header.substring(7).trim();
+        }
+        return null;
+    }
+
+    private static Map<String, List<String>> queryParameters(URI uri) {
+        Map<String, List<String>> decoded = new LinkedHashMap<>();
+        if (uri == null) {
+            return decoded;
+        }
+        UriComponentsBuilder.fromUri(uri).build().getQueryParams().forEach((name, values) -> decoded.put(
+                decode(name), values.stream().map(v -> v == null ? null : decode(v)).toList()));
+        return decoded;
+    }
+
+    private static String decode(String value) {
+        return URLDecoder.decode(value, StandardCharsets.UTF_8);
+    }
+
+    private record SessionSink(WebSocketSession session) implements Subscriber.Sink {
+        @Override
+        public void send(String text) throws IOException {
+            session.sendMessage(new TextMessage(text));
+        }
+
+        @Override
+        public void close(int code, String reason) {
+            try {
+                session.close(new CloseStatus(code, reason));
+            } catch (IOException | RuntimeException e) {
+                // the connection is gone already
+            }
+        }
+    }
+}
