@@ -10,6 +10,8 @@ CREATE TABLE live_feed (
     download_id VARCHAR(64),
     owner       VARCHAR(255),
     occurred_at TIMESTAMPTZ  NOT NULL,
+    -- When the frame was written: minus occurred_at, how long the event took to reach the feed.
+    fed_at      TIMESTAMPTZ  NOT NULL DEFAULT clock_timestamp(),
     -- Progress frames may be coalesced for slow subscribers; state changes never are.
     progress    BOOLEAN      NOT NULL,
     -- The frame as sent, without its position (added when sent).

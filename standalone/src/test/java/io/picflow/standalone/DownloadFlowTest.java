@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.picflow.devservices.ApiClient;
+import io.picflow.devservices.SocketClient;
 import io.picflow.devservices.TestServices;
 import io.picflow.devservices.TestTokens;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -89,6 +91,37 @@ class DownloadFlowTest {
                 .contains("picflow_downloads_bytes_fetched_bytes_total")
                 .contains("picflow_downloads_fetches_active")
                 .contains("picflow_downloads_fetches_queued");
+    }
+
+    @Test
+    void a_live_subscriber_sees_a_real_download_from_request_to_stored_image() {
+        ApiClient api = ApiClient.onPort(port);
+        String lena = TestTokens.user("lena");
+        try (SocketClient socket = SocketClient.connect(port, "/ws?scope=mine&access_token=" + lena)) {
+            socket.until(text -> text.contains("\"CaughtUp\""), Duration.ofSeconds(10));
+            HttpResponse<String> accepted = api.postJson("/api/downloads", lena, "{\"url\":\"" + images.url("/slow/3.png") + "\"}");
+            String correlationId = accepted.headers().firstValue("X-Correlation-Id").orElseThrow();
+
+            List<JsonNode> frames = socket.until(text -> text.contains("ImageDownloadCompleted"), Duration.ofSeconds(60))
+                    .stream().map(frame -> json.readTree(frame.text())).toList();
+
+            assertThat(frames).extracting(f -> f.get("type").asString()).startsWith("ImageDownloadRequested", "ImageFetchStarted")
+                    .contains("ImageFetchProgressed")
+                    .endsWith("ImageFetched", "ImageValidated", "ImageProcessed", "ImageStored", "ImageDownloadCompleted");
+            assertThat(frames).extracting(f -> f.get("position").asLong()).isSorted().doesNotHaveDuplicates();
+            assertThat(frames).allSatisfy(f -> assertThat(f.get("correlationId").asString()).isEqualTo(correlationId));
+            List<Long> progress = frames.stream().filter(f -> f.get("type").asString().equals("ImageFetchProgressed"))
+                    .map(f -> f.get("bytesReceived").asLong()).toList();
+            assertThat(progress).isSorted().doesNotHaveDuplicates();
+            JsonNode completed = frames.get(frames.size() - 1);
+            assertThat(completed.get("status").asString()).isEqualTo("COMPLETED");
+            assertThat(completed.get("bytesReceived").asLong()).isEqualTo(completed.get("totalBytes").asLong()).isPositive();
+            assertThat(completed.get("imageId").asString()).hasSize(64);
+        }
+        String metrics = api.get("/actuator/prometheus", null).body();
+        assertThat(metrics).contains("picflow_live_frames_sent_total").contains("picflow_live_latency_seconds_bucket")
+                .contains("picflow_live_subscribers").contains("picflow_live_frames_coalesced_total")
+                .contains("picflow_live_slow_closes_total");
     }
 
     @Test

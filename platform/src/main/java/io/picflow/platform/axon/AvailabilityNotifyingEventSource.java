@@ -5,8 +5,6 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.axonframework.common.stream.BlockingStream;
@@ -14,35 +12,69 @@ import org.axonframework.eventhandling.TrackedEventMessage;
 import org.axonframework.eventhandling.TrackingToken;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.messaging.StreamableMessageSource;
-import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The event store as a source for pooled streaming processors, with streams that tell when events
  * may be available. The embedded store's own streams cannot, so a pooled processor's coordinator
- * falls back to looking every 500 ms; with this source it is woken after every local append commits
- * and, for appends by other processes, on a short tick.
+ * falls back to looking every 500 ms.
+ *
+ * <p>A sentinel consumer of the store (one thread, its own stream from the head) waits for events the
+ * way a tracking processor does: the store's producer wakes it as soon as it has fetched new events,
+ * right after a local append commits, or at its next poll ({@code picflow.axon.event-poll-interval})
+ * for another process's appends. The sentinel then fires every stream's callback. Firing at commit
+ * instead would be too early: the coordinator would look before the producer has fetched and find
+ * nothing until the next wake-up.
  */
 public class AvailabilityNotifyingEventSource implements StreamableMessageSource<TrackedEventMessage<?>>, AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(AvailabilityNotifyingEventSource.class);
+
     private final EventStore store;
     private final Set<Runnable> callbacks = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService ticker;
+    private final Thread sentinel;
+    private volatile boolean running = true;
 
-    public AvailabilityNotifyingEventSource(EventStore store, Duration tick) {
+    public AvailabilityNotifyingEventSource(EventStore store) {
         this.store = store;
-        this.ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "picflow-event-availability");
-            thread.setDaemon(true);
-            return thread;
-        });
-        store.subscribe(events -> {
-            if (CurrentUnitOfWork.isStarted()) {
-                CurrentUnitOfWork.get().afterCommit(unitOfWork -> notifyAvailable());
-            } else {
-                notifyAvailable();
+        this.sentinel = new Thread(this::watch, "picflow-event-availability");
+        sentinel.setDaemon(true);
+        sentinel.start();
+    }
+
+    private void watch() {
+        while (running) {
+            try {
+                watchOnce();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                log.warn("Watching the event store for new events failed; starting again in a second", e);
+                notifyAvailable(); // consumers look for themselves meanwhile
+                try {
+                    TimeUnit.SECONDS.sleep(1);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
             }
-        });
-        ticker.scheduleWithFixedDelay(this::notifyAvailable, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void watchOnce() throws InterruptedException {
+        try (BlockingStream<TrackedEventMessage<?>> stream = store.openStream(store.createHeadToken())) {
+            while (running) {
+                if (stream.hasNextAvailable(1, TimeUnit.SECONDS)) {
+                    while (stream.hasNextAvailable()) {
+                        stream.nextAvailable(); // only the arrival matters, never the payload
+                    }
+                    notifyAvailable();
+                }
+            }
+        }
     }
 
     private void notifyAvailable() {
@@ -76,7 +108,8 @@ public class AvailabilityNotifyingEventSource implements StreamableMessageSource
 
     @Override
     public void close() {
-        ticker.shutdownNow();
+        running = false;
+        sentinel.interrupt();
     }
 
     /** The store's stream, plus the availability callback a pooled processor's coordinator asks for. */

@@ -170,14 +170,12 @@ public class AxonPostgresConfiguration {
 
     /**
      * The source of the pooled streaming processors (their {@code source} property names this bean):
-     * woken after each local append and every {@code picflow.axon.availability-tick} for other
-     * processes' appends, instead of a 500 ms poll.
+     * woken as soon as the event store has new events, instead of a 500 ms poll.
      */
     @Bean(destroyMethod = "close")
     @ConditionalOnProperty(name = "axon.axonserver.enabled", havingValue = "false", matchIfMissing = true)
-    AvailabilityNotifyingEventSource notifyingEventSource(EventStore eventStore,
-            @Value("${picflow.axon.availability-tick:25ms}") Duration tick) {
-        return new AvailabilityNotifyingEventSource(eventStore, tick);
+    AvailabilityNotifyingEventSource notifyingEventSource(EventStore eventStore) {
+        return new AvailabilityNotifyingEventSource(eventStore);
     }
 
     /**
@@ -189,7 +187,7 @@ public class AxonPostgresConfiguration {
     @ConditionalOnProperty(name = "axon.axonserver.enabled", havingValue = "false", matchIfMissing = true)
     @Qualifier("eventStore")
     EmbeddedEventStore eventBus(EventStorageEngine storageEngine, Configuration configuration,
-            @Value("${picflow.axon.event-poll-interval:100ms}") Duration pollInterval) {
+            @Value("${picflow.axon.event-poll-interval:25ms}") Duration pollInterval) {
         return EmbeddedEventStore.builder()
                 .storageEngine(storageEngine)
                 .messageMonitor(configuration.messageMonitor(EmbeddedEventStore.class, "eventStore"))
