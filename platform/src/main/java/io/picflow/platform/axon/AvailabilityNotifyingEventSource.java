@@ -49,7 +49,7 @@ public class AvailabilityNotifyingEventSource implements StreamableMessageSource
                 watchOnce();
             } catch (InterruptedException e) {
                 return;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 if (!running) {
                     return;
                 }
@@ -78,7 +78,14 @@ public class AvailabilityNotifyingEventSource implements StreamableMessageSource
     }
 
     private void notifyAvailable() {
-        callbacks.forEach(Runnable::run);
+        for (Runnable callback : callbacks) {
+            try {
+                callback.run();
+            } catch (RuntimeException e) {
+                // A processor that is stopping may refuse the wake-up; the others still get theirs.
+                log.debug("An availability callback failed", e);
+            }
+        }
     }
 
     @Override

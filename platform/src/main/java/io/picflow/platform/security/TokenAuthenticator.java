@@ -1,5 +1,6 @@
 package io.picflow.platform.security;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -18,8 +19,12 @@ public class TokenAuthenticator {
         this.decoder = decoder;
     }
 
+    /** A valid token: whom it speaks for, and until when (null if it never expires). */
+    public record Authenticated(CurrentUser user, Instant expiresAt) {
+    }
+
     /** The user the token speaks for, or empty if it is missing, malformed, badly signed or expired. */
-    public Optional<CurrentUser> authenticate(String token) {
+    public Optional<Authenticated> authenticate(String token) {
         if (token == null || token.isBlank()) {
             return Optional.empty();
         }
@@ -29,7 +34,8 @@ public class TokenAuthenticator {
             if (roles == null || !(roles.contains(Roles.USER) || roles.contains(Roles.ADMIN))) {
                 return Optional.empty();
             }
-            return Optional.of(new CurrentUser(jwt.getSubject(), roles.contains(Roles.ADMIN)));
+            return Optional.of(new Authenticated(new CurrentUser(jwt.getSubject(), roles.contains(Roles.ADMIN)),
+                    jwt.getExpiresAt()));
         } catch (JwtException e) {
             return Optional.empty();
         }

@@ -2,11 +2,15 @@ package io.picflow.query.live;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,12 +32,17 @@ class LiveFeed implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(LiveFeed.class);
     private static final int PAGE = 500;
+    private static final int CATCH_UP_THREADS = 4;
+    static final int CLOSE_TRY_AGAIN_LATER = 1013;
 
     private final LiveFeedStore store;
     private final LiveProperties properties;
     private final LiveMetrics metrics;
     private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
     private final ExecutorService senders;
+    /** Catch-ups read the database: a few at a time, so that reconnect storms cannot take every connection. */
+    private final ExecutorService catchUps;
+    private final ScheduledExecutorService expiries;
     private final Object wakeUps = new Object();
     private boolean wokenUp;
     private volatile Thread tailer;
@@ -48,6 +57,16 @@ class LiveFeed implements SmartLifecycle {
         // are not a small fixed pool that a few stuck readers could exhaust.
         this.senders = Executors.newCachedThreadPool(runnable -> {
             Thread thread = new Thread(runnable, "picflow-live-sender-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.catchUps = Executors.newFixedThreadPool(CATCH_UP_THREADS, runnable -> {
+            Thread thread = new Thread(runnable, "picflow-live-catch-up-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.expiries = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "picflow-live-token-expiry");
             thread.setDaemon(true);
             return thread;
         });
@@ -66,19 +85,39 @@ class LiveFeed implements SmartLifecycle {
     }
 
     /**
-     * Starts following {@code subscription}: first what it missed after {@code after} (or, without it,
-     * the current state of what it follows), then a {@code CaughtUp} frame, then live frames.
+     * Registers a connection of {@code userId} following {@code subscription}, or returns null if the
+     * connection limits are reached. Nothing is sent until {@link #start}.
      */
-    Subscriber subscribe(Subscription subscription, Long after, Subscriber.Sink sink) {
-        Subscriber subscriber = new Subscriber(subscription, sink, senders, metrics, properties.bufferFrames(),
-                properties.catchUpBufferFrames());
-        subscribers.add(subscriber);
-        senders.execute(() -> catchUp(subscriber, after));
-        return subscriber;
+    Subscriber register(String userId, Subscription subscription, Subscriber.Sink sink) {
+        synchronized (subscribers) {
+            if (subscribers.size() >= properties.maxConnections()
+                    || subscribers.stream().filter(s -> s.userId().equals(userId)).count() >= properties.maxConnectionsPerUser()) {
+                return null;
+            }
+            Subscriber subscriber = new Subscriber(userId, subscription, sink, senders, metrics, properties.bufferFrames(),
+                    properties.catchUpBufferFrames(), this::unsubscribe);
+            subscribers.add(subscriber);
+            return subscriber;
+        }
+    }
+
+    /**
+     * Starts sending: first what the subscriber missed after {@code after} (or, without it, the current
+     * state of what it follows), then a {@code CaughtUp} frame, then live frames. Closes it with 4401
+     * when its token expires.
+     */
+    void start(Subscriber subscriber, Long after, Instant tokenExpiresAt) {
+        if (tokenExpiresAt != null) {
+            long delay = Math.max(0, Duration.between(Instant.now(), tokenExpiresAt).toMillis());
+            expiries.schedule(() -> subscriber.close(4401, "Token expired"), delay, TimeUnit.MILLISECONDS);
+        }
+        catchUps.execute(() -> catchUp(subscriber, after));
     }
 
     void unsubscribe(Subscriber subscriber) {
-        subscribers.remove(subscriber);
+        synchronized (subscribers) {
+            subscribers.remove(subscriber);
+        }
     }
 
     private void catchUp(Subscriber subscriber, Long after) {
@@ -86,6 +125,7 @@ class LiveFeed implements SmartLifecycle {
         try {
             long seam;
             if (after != null) {
+                subscriber.startAfter(after);
                 seam = store.head();
                 if (after > seam) {
                     subscriber.close(4400, "after=" + after + " is beyond the feed's head (" + seam + ")");
@@ -96,7 +136,9 @@ class LiveFeed implements SmartLifecycle {
                 do {
                     page = store.history(subscription, from, seam, PAGE);
                     for (FeedEntry entry : page) {
-                        subscriber.sendCatchUp(entry.position(), entry.text());
+                        if (!subscriber.sendCatchUp(entry.position(), entry.text())) {
+                            return;
+                        }
                         from = entry.position();
                     }
                 } while (page.size() == PAGE && !subscriber.isClosed());
@@ -109,11 +151,15 @@ class LiveFeed implements SmartLifecycle {
             } else {
                 seam = store.head();
             }
-            subscriber.sendCatchUp(seam, "{\"type\":\"CaughtUp\",\"position\":" + seam + "}");
-            subscriber.goLive(seam);
+            if (subscriber.sendCatchUp(seam, "{\"type\":\"CaughtUp\",\"position\":" + seam + "}")) {
+                subscriber.goLive(seam);
+            }
         } catch (IOException e) {
             subscriber.close(1011, "Send failed");
         } catch (RuntimeException e) {
+            if (subscriber.isClosed()) {
+                return; // the client left mid-catch-up
+            }
             log.warn("Live feed: catch-up failed", e);
             subscriber.close(1011, "Catch-up failed; reconnect with after=");
         }
@@ -142,8 +188,9 @@ class LiveFeed implements SmartLifecycle {
                 cursor = entry.position();
             }
             return entries.size();
-        } catch (RuntimeException e) {
-            log.warn("Live feed: reading new frames failed; trying again", e);
+        } catch (RuntimeException | Error e) {
+            // Anything but stopping: live delivery must not end silently.
+            log.warn("Live feed: reading or delivering new frames failed; trying again", e);
             return 0;
         }
     }
@@ -173,7 +220,9 @@ class LiveFeed implements SmartLifecycle {
         if (thread != null) {
             thread.interrupt();
         }
-        subscribers.forEach(subscriber -> subscriber.close(1001, "Server shutting down"));
+        List.copyOf(subscribers).forEach(subscriber -> subscriber.close(1001, "Server shutting down"));
+        catchUps.shutdownNow();
+        expiries.shutdownNow();
         senders.shutdown();
     }
 

@@ -41,6 +41,7 @@ class LiveFeedProjection {
 
     @EventHandler
     void on(DownloadEvent event, EventMessage<?> message) {
+        store.lockWriter(); // before reading the state the frame builds on, in case two nodes overlap
         Optional<LiveFeedStore.LiveDownload> previous = store.download(event.downloadId());
         ObjectNode frame;
         String owner;

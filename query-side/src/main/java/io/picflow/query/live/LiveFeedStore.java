@@ -32,13 +32,18 @@ class LiveFeedStore {
     record Snapshot(long head, List<FeedEntry> downloads) {
     }
 
+    /** Makes the caller's transaction the only writer of the feed until it ends (re-entrant, cheap when held). */
+    void lockWriter() {
+        jdbc.sql("SELECT pg_advisory_xact_lock(:lock)").param("lock", WRITER_LOCK).query().singleRow();
+    }
+
     /**
      * Appends a frame in the caller's transaction and returns its position, or empty if this event is
-     * already in the feed (redelivery).
+     * already in the feed (redelivery). Takes the writer lock if the caller has not.
      */
     Optional<Long> append(String eventId, String type, String downloadId, String owner, Instant occurredAt,
             boolean progress, String frame) {
-        jdbc.sql("SELECT pg_advisory_xact_lock(:lock)").param("lock", WRITER_LOCK).query().singleRow();
+        lockWriter();
         return jdbc.sql("INSERT INTO live_feed (event_id, event_type, download_id, owner, occurred_at, progress, frame) "
                         + "VALUES (:eventId, :type, :downloadId, :owner, :occurredAt, :progress, :frame) "
                         + "ON CONFLICT (event_id) DO NOTHING RETURNING position")

@@ -1,6 +1,7 @@
 package io.picflow.query.live;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -15,7 +16,8 @@ final class LiveMetrics {
     private final Timer latency;
 
     LiveMetrics(MeterRegistry registry, Supplier<Number> subscribers) {
-        registry.gauge("picflow.live.subscribers", subscribers, s -> s.get().doubleValue());
+        Gauge.builder("picflow.live.subscribers", subscribers, s -> s.get().doubleValue())
+                .description("Open WebSocket subscriptions").strongReference(true).register(registry);
         framesSent = Counter.builder("picflow.live.frames.sent").description("Frames written to WebSocket connections")
                 .register(registry);
         framesCoalesced = Counter.builder("picflow.live.frames.coalesced")

@@ -13,8 +13,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *                             written by this node wake it at once
  * @param sendTimeout          how long one frame may take to leave before the connection is given up
  * @param currentStateLimit    how many downloads a connection without {@code after=} is shown (latest first)
+ * @param maxConnections       open connections per node; beyond, new ones are closed with 1013 (try again later)
+ * @param maxConnectionsPerUser open connections per user and node; beyond, 1013
  */
 @ConfigurationProperties("picflow.live")
 record LiveProperties(int bufferFrames, int catchUpBufferFrames, Duration pollInterval, Duration sendTimeout,
-        int currentStateLimit) {
+        int currentStateLimit, int maxConnections, int maxConnectionsPerUser) {
 }

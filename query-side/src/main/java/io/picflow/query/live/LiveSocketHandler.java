@@ -40,12 +40,19 @@ class LiveSocketHandler extends TextWebSocketHandler {
 
     @Override
     public void afterConnectionEstablished(WebSocketSession session) throws IOException {
-        Map<String, List<String>> parameters = queryParameters(session.getUri());
-        CurrentUser user = authenticator.authenticate(token(session, parameters)).orElse(null);
-        if (user == null) {
+        Map<String, List<String>> parameters;
+        try {
+            parameters = queryParameters(session.getUri());
+        } catch (IllegalArgumentException e) {
+            session.close(new CloseStatus(SubscriptionRequest.CLOSE_BAD_REQUEST, "Malformed query string"));
+            return;
+        }
+        TokenAuthenticator.Authenticated authenticated = authenticator.authenticate(token(session, parameters)).orElse(null);
+        if (authenticated == null) {
             session.close(new CloseStatus(CLOSE_UNAUTHENTICATED, "Missing, invalid or expired token"));
             return;
         }
+        CurrentUser user = authenticated.user();
         SubscriptionRequest.Parsed request;
         try {
             request = SubscriptionRequest.parse(parameters, user);
@@ -58,8 +65,14 @@ class LiveSocketHandler extends TextWebSocketHandler {
             standard.getNativeSession().getUserProperties().put(TOMCAT_SEND_TIMEOUT,
                     feed.properties().sendTimeout().toMillis());
         }
-        Subscriber subscriber = feed.subscribe(request.subscription(), request.after(), new SessionSink(session));
+        Subscriber subscriber = feed.register(user.id(), request.subscription(), new SessionSink(session));
+        if (subscriber == null) {
+            session.close(new CloseStatus(LiveFeed.CLOSE_TRY_AGAIN_LATER, "Too many connections; try again later"));
+            return;
+        }
+        // Before anything is sent: a close during catch-up must find it to unregister it.
         session.getAttributes().put(SUBSCRIBER, subscriber);
+        feed.start(subscriber, request.after(), authenticated.expiresAt());
     }
 
     @Override
@@ -67,7 +80,6 @@ class LiveSocketHandler extends TextWebSocketHandler {
         Object subscriber = session.getAttributes().remove(SUBSCRIBER);
         if (subscriber instanceof Subscriber s) {
             s.disconnected();
-            feed.unsubscribe(s);
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 
 /**
  * One connection's outbound side. The tailer offers it every feed entry and never waits for it:
@@ -29,8 +30,10 @@ final class Subscriber {
         void close(int code, String reason);
     }
 
+    private final String userId;
     private final Subscription subscription;
     private final Sink sink;
+    private final Consumer<Subscriber> onClosed;
     private final Executor sender;
     private final LiveMetrics metrics;
     private final int maxQueued;
@@ -49,9 +52,12 @@ final class Subscriber {
     /** The position of the last frame handed to the connection: the client has everything up to it. */
     private volatile long sentUpTo;
 
-    Subscriber(Subscription subscription, Sink sink, Executor sender, LiveMetrics metrics, int maxQueued, int maxPending) {
+    Subscriber(String userId, Subscription subscription, Sink sink, Executor sender, LiveMetrics metrics, int maxQueued,
+            int maxPending, Consumer<Subscriber> onClosed) {
+        this.userId = userId;
         this.subscription = subscription;
         this.sink = sink;
+        this.onClosed = onClosed;
         this.sender = sender;
         this.metrics = metrics;
         this.maxQueued = maxQueued;
@@ -62,6 +68,15 @@ final class Subscriber {
 
     Subscription subscription() {
         return subscription;
+    }
+
+    String userId() {
+        return userId;
+    }
+
+    /** Where the client starts: everything up to {@code position} it has (or does not want). */
+    void startAfter(long position) {
+        sentUpTo = position;
     }
 
     /** Called by the tailer for every entry, in position order; never blocks on the connection. */
@@ -85,11 +100,15 @@ final class Subscriber {
         drainSoon();
     }
 
-    /** Catch-up: sends directly, on the catching-up thread, before any live frame. */
-    void sendCatchUp(long position, String text) throws IOException {
+    /** Catch-up: sends directly, on the catching-up thread, before any live frame; false once closed. */
+    boolean sendCatchUp(long position, String text) throws IOException {
+        if (isClosed()) {
+            return false;
+        }
         sink.send(text);
         metrics.frameSent();
         sentUpTo = position;
+        return true;
     }
 
     /**
@@ -123,16 +142,21 @@ final class Subscriber {
             closed = true;
             queue.clear();
             queuedProgress.clear();
+            pending = null;
         }
+        onClosed.accept(this);
         sender.execute(() -> sink.close(code, reason));
     }
 
     /** The connection is gone: stop queueing for it. */
-    synchronized void disconnected() {
-        closed = true;
-        queue.clear();
-        queuedProgress.clear();
-        pending = null;
+    void disconnected() {
+        synchronized (this) {
+            closed = true;
+            queue.clear();
+            queuedProgress.clear();
+            pending = null;
+        }
+        onClosed.accept(this);
     }
 
     synchronized boolean isClosed() {
@@ -165,6 +189,8 @@ final class Subscriber {
         closed = true;
         queue.clear();
         queuedProgress.clear();
+        pending = null;
+        onClosed.accept(this);
         sender.execute(() -> sink.close(CLOSE_TOO_SLOW, "Too far behind; reconnect with after=" + resumeAfter));
     }
 

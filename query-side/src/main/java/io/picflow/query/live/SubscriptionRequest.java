@@ -60,6 +60,10 @@ final class SubscriptionRequest {
             return new Parsed(new Subscription(null, user.id(), null), after);
         }
         Set<String> eventTypes = new LinkedHashSet<>(Arrays.asList(types.split(",")));
+        eventTypes.remove("");
+        if (eventTypes.isEmpty()) {
+            throw new Refusal(CLOSE_BAD_REQUEST, "types: name at least one event type");
+        }
         for (String type : eventTypes) {
             if (!DownloadChanges.EVENT_TYPES.contains(type)) {
                 throw new Refusal(CLOSE_BAD_REQUEST, "types: unknown event type " + truncate(type));

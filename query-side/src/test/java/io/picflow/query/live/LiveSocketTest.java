@@ -163,6 +163,7 @@ class LiveSocketTest extends QuerySideTest {
         assertThat(closeCode("/ws?scope=theirs&access_token=" + TestTokens.user("dora"))).isEqualTo(4400);
         assertThat(closeCode("/ws?scope=mine&after=-1&access_token=" + TestTokens.user("dora"))).isEqualTo(4400);
         assertThat(closeCode("/ws?types=Nope&access_token=" + TestTokens.admin("root"))).isEqualTo(4400);
+        assertThat(closeCode("/ws?types=,&access_token=" + TestTokens.admin("root"))).isEqualTo(4400);
         assertThat(closeCode("/ws?scope=mine&after=999999999999&access_token=" + TestTokens.user("dora"))).isEqualTo(4400);
 
         // The header works too, and the owner and admins may follow the download.
@@ -170,6 +171,41 @@ class LiveSocketTest extends QuerySideTest {
                 SocketClient admin = SocketClient.connect(port, "/ws?downloadId=" + id + "&access_token=" + TestTokens.admin("root"))) {
             assertThat(json.readTree(owner.next(WAIT).text()).get("downloadId").asString()).isEqualTo(id);
             assertThat(json.readTree(admin.next(WAIT).text()).get("downloadId").asString()).isEqualTo(id);
+        }
+    }
+
+    @Test
+    void a_connection_is_closed_with_4401_when_its_token_expires() {
+        String shortLived = TestTokens.token("hal", List.of("user"), Instant.now().plusSeconds(2), TestTokens.SECRET);
+        try (SocketClient socket = SocketClient.connect(port, "/ws?scope=mine&access_token=" + shortLived)) {
+            assertThat(json.readTree(socket.next(WAIT).text()).get("type").asString()).isEqualTo("CaughtUp");
+            assertThat(socket.closeCode().orTimeout(15, TimeUnit.SECONDS).join()).isEqualTo(4401);
+        }
+    }
+
+    @Test
+    void a_user_s_connections_are_limited_per_node() {
+        String token = TestTokens.user("ivy");
+        List<SocketClient> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                SocketClient socket = SocketClient.connect(port, "/ws?scope=mine&access_token=" + token);
+                open.add(socket);
+                assertThat(json.readTree(socket.next(WAIT).text()).get("type").asString()).isEqualTo("CaughtUp");
+            }
+            assertThat(closeCode("/ws?scope=mine&access_token=" + token)).isEqualTo(1013);
+
+            SocketClient first = open.remove(0);
+            first.close();
+            await().atMost(WAIT).until(() -> {
+                try (SocketClient again = SocketClient.connect(port, "/ws?scope=mine&access_token=" + token)) {
+                    return json.readTree(again.next(WAIT).text()).get("type").asString().equals("CaughtUp");
+                } catch (AssertionError refused) {
+                    return false;
+                }
+            });
+        } finally {
+            open.forEach(SocketClient::close);
         }
     }
 

@@ -22,6 +22,7 @@ class SubscriberTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final LiveMetrics metrics = new LiveMetrics(registry, () -> 0);
     private final Subscription everything = new Subscription(null, "u", null);
+    private final List<Subscriber> closed = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void stop() {
@@ -58,6 +59,7 @@ class SubscriberTest {
         await().until(() -> slowSink.closeCode.get() == Subscriber.CLOSE_TOO_SLOW);
         assertThat(slowSink.closeReason).startsWith("Too far behind; reconnect with after=");
         assertThat(registry.counter("picflow.live.slow.closes").count()).isEqualTo(1);
+        assertThat(closed).containsExactly(slow); // unregistered from the feed
 
         await().until(() -> fastSink.sent.size() == 70);
         assertThat(fastSink.positions()).isSorted().doesNotHaveDuplicates().hasSize(70);
@@ -67,7 +69,7 @@ class SubscriberTest {
     @Test
     void frames_that_arrive_during_catch_up_follow_it_without_duplicates_or_gaps() throws Exception {
         CollectingSink sink = new CollectingSink(null);
-        Subscriber subscriber = new Subscriber(everything, sink, senders, metrics, 100, 100);
+        Subscriber subscriber = new Subscriber("u", everything, sink, senders, metrics, 100, 100, s -> { });
         // Live frames 5..9 arrive while catch-up (which will read up to 7) is in progress.
         for (long p = 5; p <= 9; p++) {
             subscriber.offer(entry(p, "d", false));
@@ -85,7 +87,7 @@ class SubscriberTest {
     @Test
     void frames_of_other_subscriptions_are_not_sent() {
         CollectingSink sink = new CollectingSink(null);
-        Subscriber subscriber = new Subscriber(new Subscription("d1", "u", null), sink, senders, metrics, 100, 100);
+        Subscriber subscriber = new Subscriber("u", new Subscription("d1", "u", null), sink, senders, metrics, 100, 100, s -> { });
         subscriber.goLive(0);
         subscriber.offer(entry(1, "d2", false));
         subscriber.offer(new FeedEntry(2, "ImageFetchStarted", "d1", "someone-else", Instant.now(), false, "{}"));
@@ -96,7 +98,7 @@ class SubscriberTest {
     }
 
     private Subscriber live(CollectingSink sink, int buffer) {
-        Subscriber subscriber = new Subscriber(everything, sink, senders, metrics, buffer, buffer);
+        Subscriber subscriber = new Subscriber("u", everything, sink, senders, metrics, buffer, buffer, closed::add);
         subscriber.goLive(0);
         return subscriber;
     }
