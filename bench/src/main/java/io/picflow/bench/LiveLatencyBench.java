@@ -44,6 +44,7 @@ public final class LiveLatencyBench {
               --label        names the row in the table (default: run)
               --downloads    downloads per row (default 40)
               --concurrency  downloads in flight at once, one row per value (default 1,4,8)
+              --warmup       downloads run first and not measured, so that the JIT has compiled the path (default 12)
             """;
     private static final Pattern FIELD = Pattern.compile("\"(type|timestamp|downloadId)\":\"([^\"]*)\"");
     private static final int IMAGE_BYTES_PER_SECOND = 400 * 1024;
@@ -75,7 +76,11 @@ public final class LiveLatencyBench {
         images.start();
         System.out.println("| run | in flight | downloads | frames | progress frames | p50 ms | p90 ms | p99 ms | max ms | wall s |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        int warmup = Integer.parseInt(options.getOrDefault("warmup", "12"));
         try {
+            if (warmup > 0) {
+                run(api, ws, images, null, warmup, 4);
+            }
             for (String concurrency : concurrencies) {
                 run(api, ws, images, label, downloads, Integer.parseInt(concurrency.trim()));
             }
@@ -115,6 +120,9 @@ public final class LiveLatencyBench {
         double seconds = (System.nanoTime() - started) / 1e9;
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
         List<Long> all = frames.sorted();
+        if (label == null) {
+            return; // warm-up
+        }
         System.out.printf("| %s | %d | %d | %d | %d | %d | %d | %d | %d | %.1f |%n", label, concurrency, downloads, all.size(),
                 frames.progressFrames.get(), percentile(all, 50), percentile(all, 90), percentile(all, 99),
                 all.get(all.size() - 1), seconds);
