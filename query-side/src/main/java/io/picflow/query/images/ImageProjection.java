@@ -27,7 +27,7 @@ class ImageProjection {
     @EventHandler
     void on(ImageStored event, @Timestamp Instant at) {
         images.recordStored(new ImageView(event.imageId(), event.format(), event.contentType(), event.width(), event.height(),
-                event.bytes(), event.sha256(), List.of(event.sourceUrl()), at), event.downloadId(), event.sourceUrl(),
+                event.bytes(), event.sha256(), List.of(event.sourceUrl()), at, 0), event.downloadId(), event.sourceUrl(),
                 event.requestedBy(), at);
         updates.signalAfterCommit();
     }

@@ -1,6 +1,7 @@
 package io.picflow.query.images;
 
 import io.picflow.platform.web.ProblemException;
+import io.picflow.query.favorites.FavoritesReadModel;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.core.io.FileSystemResource;
@@ -24,15 +25,17 @@ class ImageQueryController {
 
     private final ImageReadModel images;
     private final ImageFiles files;
+    private final FavoritesReadModel favorites;
 
-    ImageQueryController(ImageReadModel images, ImageFiles files) {
+    ImageQueryController(ImageReadModel images, ImageFiles files, FavoritesReadModel favorites) {
         this.images = images;
         this.files = files;
+        this.favorites = favorites;
     }
 
     @GetMapping(path = "/api/images/{imageId}", produces = MediaType.APPLICATION_JSON_VALUE)
     ImageView get(@PathVariable String imageId) {
-        return image(imageId);
+        return image(imageId).withFavoriteCount(favorites.imageFavoriteCount(imageId));
     }
 
     @GetMapping("/api/images/{imageId}/content")

@@ -41,7 +41,7 @@ public class ImageReadModel {
                 .param("id", imageId)
                 .query((rs, row) -> new ImageView(rs.getString("image_id"), rs.getString("format"), rs.getString("content_type"),
                         rs.getInt("width"), rs.getInt("height"), rs.getLong("bytes"), rs.getString("sha256"), sources,
-                        rs.getObject("stored_at", OffsetDateTime.class).toInstant()))
+                        rs.getObject("stored_at", OffsetDateTime.class).toInstant(), 0))
                 .optional();
     }
 }

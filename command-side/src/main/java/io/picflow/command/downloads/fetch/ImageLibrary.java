@@ -16,7 +16,7 @@ import javax.imageio.ImageIO;
  * Files are written aside and moved into place atomically, so no partial file is ever visible, and
  * identical bytes from different URLs are stored once. The query side serves these files.
  */
-final class ImageLibrary {
+public final class ImageLibrary {
 
     private final Path root;
 
@@ -26,6 +26,11 @@ final class ImageLibrary {
 
     Path partialDirectory() {
         return root.resolve("partial");
+    }
+
+    /** Where the image with this id is (or would be) stored under {@code root}. */
+    public static Path imageFile(Path root, String imageId) {
+        return root.resolve("images").resolve(imageId.substring(0, 2)).resolve(imageId);
     }
 
     static String imageIdOf(String sha256) {
@@ -41,7 +46,7 @@ final class ImageLibrary {
                 ImageIO.write(thumbnail, "png", staging.toFile());
                 moveIntoPlace(staging, thumbnailTarget);
             }
-            Path imageTarget = root.resolve("images").resolve(sha256.substring(0, 2)).resolve(sha256);
+            Path imageTarget = imageFile(root, sha256);
             if (Files.exists(imageTarget)) {
                 Files.deleteIfExists(fetched);
             } else {

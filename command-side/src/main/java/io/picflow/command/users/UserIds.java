@@ -1,0 +1,38 @@
+package io.picflow.command.users;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Aggregate identifiers of the social contexts. User ids are token subjects of up to 255 characters,
+ * and a pair of them does not fit the event store's 255-character identifier: identifiers are a type
+ * prefix and a SHA-256 of the ids instead (events carry the ids themselves in clear).
+ */
+public final class UserIds {
+
+    private UserIds() {
+    }
+
+    public static String user(String userId) {
+        return "user-" + sha256(userId);
+    }
+
+    /** The same for (a, b) and (b, a). */
+    public static String pair(String a, String b) {
+        return a.compareTo(b) <= 0 ? "pair-" + sha256(a + "\n" + b) : "pair-" + sha256(b + "\n" + a);
+    }
+
+    public static String imageFavorite(String userId, String imageId) {
+        return "imagefav-" + sha256(userId + "\n" + imageId);
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.picflow.query.favorites;
+
+import io.picflow.platform.security.CurrentUser;
+import io.picflow.query.PageView;
+import io.picflow.query.favorites.FavoritesReadModel.ImageEntry;
+import io.picflow.query.favorites.FavoritesReadModel.UserEntry;
+import io.picflow.query.favorites.FavoritesReadModel.UserList;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** The caller's lists of the social graph: {@code GET /api/users/me/...}, paged, newest first. */
+@RestController
+class FavoritesQueryController {
+
+    private final FavoritesReadModel model;
+
+    FavoritesQueryController(FavoritesReadModel model) {
+        this.model = model;
+    }
+
+    @GetMapping("/api/users/me/favorites")
+    PageView<UserEntry> favorites(@RequestParam(defaultValue = "0") @Min(value = 0, message = "page: must be 0 or more") int page,
+            @RequestParam(defaultValue = "20") @Min(value = 1, message = "size: must be 1 to 100")
+            @Max(value = 100, message = "size: must be 1 to 100") int size) {
+        return users(UserList.FAVORITES, page, size);
+    }
+
+    @GetMapping("/api/users/me/favorited-by")
+    PageView<UserEntry> favoritedBy(@RequestParam(defaultValue = "0") @Min(value = 0, message = "page: must be 0 or more") int page,
+            @RequestParam(defaultValue = "20") @Min(value = 1, message = "size: must be 1 to 100")
+            @Max(value = 100, message = "size: must be 1 to 100") int size) {
+        return users(UserList.FAVORITED_BY, page, size);
+    }
+
+    @GetMapping("/api/users/me/mutuals")
+    PageView<UserEntry> mutuals(@RequestParam(defaultValue = "0") @Min(value = 0, message = "page: must be 0 or more") int page,
+            @RequestParam(defaultValue = "20") @Min(value = 1, message = "size: must be 1 to 100")
+            @Max(value = 100, message = "size: must be 1 to 100") int size) {
+        return users(UserList.MUTUALS, page, size);
+    }
+
+    @GetMapping("/api/users/me/shortlist")
+    PageView<UserEntry> shortlist(@RequestParam(defaultValue = "0") @Min(value = 0, message = "page: must be 0 or more") int page,
+            @RequestParam(defaultValue = "20") @Min(value = 1, message = "size: must be 1 to 100")
+            @Max(value = 100, message = "size: must be 1 to 100") int size) {
+        return users(UserList.SHORTLIST, page, size);
+    }
+
+    @GetMapping("/api/users/me/exclusions")
+    PageView<UserEntry> exclusions(@RequestParam(defaultValue = "0") @Min(value = 0, message = "page: must be 0 or more") int page,
+            @RequestParam(defaultValue = "20") @Min(value = 1, message = "size: must be 1 to 100")
+            @Max(value = 100, message = "size: must be 1 to 100") int size) {
+        return users(UserList.EXCLUSIONS, page, size);
+    }
+
+    @GetMapping("/api/users/me/favorite-images")
+    PageView<ImageEntry> favoriteImages(@RequestParam(defaultValue = "0") @Min(value = 0, message = "page: must be 0 or more") int page,
+            @RequestParam(defaultValue = "20") @Min(value = 1, message = "size: must be 1 to 100")
+            @Max(value = 100, message = "size: must be 1 to 100") int size) {
+        String me = CurrentUser.get().id();
+        return new PageView<>(model.images(me, page, size), page, size, model.countImages(me));
+    }
+
+    private PageView<UserEntry> users(UserList list, int page, int size) {
+        String me = CurrentUser.get().id();
+        return new PageView<>(model.users(list, me, page, size), page, size, model.countUsers(list, me));
+    }
+}
