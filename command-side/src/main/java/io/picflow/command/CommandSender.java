@@ -2,6 +2,7 @@ package io.picflow.command;
 
 import io.picflow.events.MetadataKeys;
 import io.picflow.platform.security.CurrentUser;
+import io.picflow.platform.web.ProblemException;
 import java.util.Map;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
@@ -47,8 +48,11 @@ public class CommandSender {
                 return;
             } catch (RuntimeException e) {
                 // Inside a caller's transaction the failed append has aborted it: only the caller can start over.
-                if (attempt >= ATTEMPTS || !lostRace(e) || TransactionSynchronizationManager.isActualTransactionActive()) {
+                if (!lostRace(e) || TransactionSynchronizationManager.isActualTransactionActive()) {
                     throw e;
+                }
+                if (attempt >= ATTEMPTS) {
+                    throw ProblemException.conflict("Too many concurrent changes to the same data; try again");
                 }
             }
         }
