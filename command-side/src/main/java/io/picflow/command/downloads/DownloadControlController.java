@@ -36,9 +36,11 @@ class DownloadControlController {
     }
 
     private final CommandGateway commands;
+    private final DownloadQuotas quotas;
 
-    DownloadControlController(CommandGateway commands) {
+    DownloadControlController(CommandGateway commands, DownloadQuotas quotas) {
         this.commands = commands;
+        this.quotas = quotas;
     }
 
     @PostMapping(path = "/api/downloads/{downloadId}/pause", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -58,6 +60,12 @@ class DownloadControlController {
 
     @PostMapping(path = "/api/downloads/{downloadId}/retry", produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<ControlAccepted> retry(@PathVariable String downloadId, HttpServletRequest request) {
+        // A retry makes a download active again: it counts against the same per-user limits as a new one.
+        // (Admins retry other users' downloads; the limits are the owners', so they are not checked here.)
+        CurrentUser caller = CurrentUser.get();
+        if (!caller.admin() && VALID_ID.matcher(downloadId).matches()) {
+            quotas.requireRoomFor(caller.id());
+        }
         return control(downloadId, request, (user, id) -> new RetryImageDownload(id, user.id(), user.admin()));
     }
 

@@ -104,6 +104,22 @@ class DownloadQuotaTest {
         assertThat(fifth.body()).contains("per minute");
     }
 
+    @Test
+    void retrying_a_failed_download_counts_against_the_unfinished_limit() {
+        String token = TestTokens.user("retrier");
+        String failed = post(token, "/missing/retry").headers().firstValue("Location").orElseThrow();
+        await().atMost(Duration.ofSeconds(20)).until(() -> jdbc.sql("SELECT count(*) FROM active_download WHERE user_id = 'retrier'")
+                .query(Long.class).single() == 0);
+        assertThat(post(token, "/slow/r1").statusCode()).isEqualTo(202);
+        assertThat(post(token, "/slow/r2").statusCode()).isEqualTo(202);
+
+        HttpResponse<String> retry = ApiClient.onPort(port).send("POST", failed + "/retry", token,
+                java.net.http.HttpRequest.BodyPublishers.noBody());
+
+        assertThat(retry.statusCode()).isEqualTo(429);
+        assertThat(retry.body()).contains("unfinished downloads");
+    }
+
     private HttpResponse<String> post(String token, String path) {
         return ApiClient.onPort(port).postJson("/api/downloads", token, "{\"url\":\"" + slowServer.url(path) + "\"}");
     }
