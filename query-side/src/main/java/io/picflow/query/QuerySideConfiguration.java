@@ -1,11 +1,13 @@
 package io.picflow.query;
 
 import io.picflow.platform.PlatformConfiguration;
+import io.picflow.platform.axon.DeadLetterQueues;
 import io.picflow.platform.axon.SchemaHistories;
 import io.picflow.platform.axon.SideTokenStores;
 import java.util.List;
 import javax.sql.DataSource;
 import org.axonframework.common.jdbc.ConnectionProvider;
+import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.config.ConfigurerModule;
 import org.flywaydb.core.Flyway;
 import org.springframework.boot.SpringBootConfiguration;
@@ -39,5 +41,11 @@ public class QuerySideConfiguration {
     @Bean
     ConfigurerModule querySideTokenStores(ConnectionProvider connections) {
         return SideTokenStores.register("query_token_entry", PROCESSING_GROUPS, connections);
+    }
+
+    /** A failing event is parked per processing group (query_dead_letter_entry); the rest keeps moving. */
+    @Bean
+    ConfigurerModule querySideDeadLetterQueues(ConnectionProvider connections, TransactionManager axonTransactionManager) {
+        return DeadLetterQueues.register("query_dead_letter_entry", PROCESSING_GROUPS, connections, axonTransactionManager);
     }
 }
