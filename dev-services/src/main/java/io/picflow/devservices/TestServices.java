@@ -64,6 +64,8 @@ public final class TestServices {
         properties.put("picflow.security.jwt-secret", TestTokens.SECRET);
         if (withElasticsearch) {
             properties.put("picflow.elasticsearch.url", elasticsearch().url());
+            // Contexts share the Elasticsearch of the test JVM: each gets its own index alias.
+            properties.put("picflow.search.alias", "images-" + java.util.UUID.randomUUID().toString().substring(0, 8));
         }
         return properties;
     }

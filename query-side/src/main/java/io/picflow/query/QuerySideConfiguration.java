@@ -30,7 +30,7 @@ import org.springframework.context.annotation.PropertySource;
 public class QuerySideConfiguration {
 
     /** The query side's processing groups, one per read model; their tokens live in query_token_entry. */
-    public static final List<String> PROCESSING_GROUPS = List.of("downloads", "images", "live-feed", "users", "favorites");
+    public static final List<String> PROCESSING_GROUPS = List.of("downloads", "images", "image-search", "favorites", "users", "live-feed");
 
     /** The query side's own schema history, so that each side migrates independently. */
     @Bean(initMethod = "migrate")

@@ -1,0 +1,166 @@
+package io.picflow.query.search;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.http.entity.ContentType;
+import org.apache.http.entity.StringEntity;
+import org.elasticsearch.client.Request;
+import org.elasticsearch.client.Response;
+import org.elasticsearch.client.ResponseException;
+import org.elasticsearch.client.RestClient;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The image search index, always reached through its alias ({@code picflow.search.alias}), so that a
+ * rebuild can fill a new index and swap the alias. Created with an explicit, strict mapping the first
+ * time it is needed. Plain JSON over the low-level client: it works the same on the stripped
+ * Elasticsearch the build runs and on a full one.
+ */
+@Component
+public class ImageSearchIndex {
+
+    /** Elasticsearch could not be reached or refused a request: the caller decides whether to retry or answer 503. */
+    public static final class Unavailable extends RuntimeException {
+        Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    static final String MAPPING = """
+            {"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+             "mappings": {"dynamic": "strict", "properties": {
+               "imageId":       {"type": "keyword"},
+               "fileName":      {"type": "keyword", "ignore_above": 255},
+               "tags":          {"type": "keyword"},
+               "sourceHost":    {"type": "keyword"},
+               "contentType":   {"type": "keyword"},
+               "width":         {"type": "integer"},
+               "height":        {"type": "integer"},
+               "requestedBy":   {"type": "keyword"},
+               "favoriteCount": {"type": "integer"},
+               "storedAt":      {"type": "date"},
+               "text":          {"type": "text"}
+             }}}""";
+
+    /**
+     * What full-text search reads: the words of the file name, tags and source host. Split here rather
+     * than by an analyzer, because the stripped Elasticsearch has only the standard one, which keeps
+     * "harbour.png" and "cdn.example.org" as single tokens.
+     */
+    static String searchText(String... values) {
+        StringBuilder text = new StringBuilder();
+        for (String value : values) {
+            if (value != null) {
+                text.append(WORD_SEPARATORS.matcher(value).replaceAll(" ")).append(' ');
+            }
+        }
+        return text.toString().trim();
+    }
+
+    private static final java.util.regex.Pattern WORD_SEPARATORS = java.util.regex.Pattern.compile("[^\\p{L}\\p{N}]+");
+
+    private final RestClient client;
+    private final JsonMapper json;
+    private final String alias;
+    private volatile boolean ensured;
+
+    ImageSearchIndex(RestClient client, JsonMapper json, @Value("${picflow.search.alias:images}") String alias) {
+        this.client = client;
+        this.json = json;
+        this.alias = alias;
+    }
+
+    public String alias() {
+        return alias;
+    }
+
+    /** Creates {@code <alias>-v1} with the mapping and the alias unless the alias exists. */
+    void ensureExists() {
+        if (ensured) {
+            return;
+        }
+        try {
+            if (status(new Request("HEAD", "/_alias/" + alias)) == 404) {
+                Request create = new Request("PUT", "/" + alias + "-v1");
+                create.setEntity(new StringEntity(MAPPING, ContentType.APPLICATION_JSON));
+                try {
+                    client.performRequest(create);
+                } catch (ResponseException e) {
+                    if (e.getResponse().getStatusLine().getStatusCode() != 400) { // 400: it exists already (another node)
+                        throw e;
+                    }
+                }
+                Request aliasRequest = new Request("POST", "/_aliases");
+                aliasRequest.setEntity(new StringEntity("{\"actions\":[{\"add\":{\"index\":\"" + alias + "-v1\",\"alias\":\""
+                        + alias + "\",\"is_write_index\":true}}]}", ContentType.APPLICATION_JSON));
+                client.performRequest(aliasRequest);
+            }
+            // A new index's shard takes a moment to start: searching before that fails.
+            Request health = new Request("GET", "/_cluster/health/" + alias);
+            health.addParameter("wait_for_status", "yellow");
+            health.addParameter("timeout", "30s");
+            client.performRequest(health);
+            ensured = true;
+        } catch (IOException e) {
+            throw new Unavailable("Elasticsearch is unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    /** Sends one bulk request; any item that failed fails the whole call (the batch is retried). */
+    void bulk(List<String> ndjsonLines) {
+        if (ndjsonLines.isEmpty()) {
+            return;
+        }
+        ensureExists();
+        Request request = new Request("POST", "/_bulk");
+        request.setEntity(new StringEntity(String.join("\n", ndjsonLines) + "\n", ContentType.create("application/x-ndjson",
+                StandardCharsets.UTF_8)));
+        JsonNode answer = perform(request);
+        if (answer.path("errors").asBoolean(false)) {
+            throw new Unavailable("Elasticsearch refused part of a bulk request: " + firstError(answer), null);
+        }
+    }
+
+    /** Runs a search on the alias. */
+    JsonNode search(String body) {
+        ensureExists();
+        Request request = new Request("POST", "/" + alias + "/_search");
+        request.setEntity(new StringEntity(body, ContentType.APPLICATION_JSON));
+        return perform(request);
+    }
+
+    private JsonNode perform(Request request) {
+        try {
+            Response response = client.performRequest(request);
+            try (InputStream in = response.getEntity().getContent()) {
+                return json.readTree(in);
+            }
+        } catch (IOException e) {
+            throw new Unavailable("Elasticsearch is unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    private int status(Request request) throws IOException {
+        try {
+            return client.performRequest(request).getStatusLine().getStatusCode();
+        } catch (ResponseException e) {
+            return e.getResponse().getStatusLine().getStatusCode();
+        }
+    }
+
+    private static String firstError(JsonNode answer) {
+        for (JsonNode item : answer.path("items")) {
+            for (JsonNode operation : item) {
+                if (operation.has("error")) {
+                    return operation.path("error").toString();
+                }
+            }
+        }
+        return "unknown";
+    }
+}
