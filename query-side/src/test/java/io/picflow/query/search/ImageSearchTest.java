@@ -119,7 +119,7 @@ class ImageSearchTest extends QuerySideTest {
 
     private void stored(String imageId, String fileName, List<String> tags, String url, String type, int width, int height,
             Instant at) {
-        publish("ImageDownload", UUID.randomUUID().toString(), new ImageStored("d-" + imageId, imageId, imageId, 1000,
+        publish("ImageDownload", UUID.randomUUID().toString(), new ImageStored(UUID.randomUUID().toString(), imageId, imageId, 1000,
                 type.substring(6).toUpperCase(), type, width, height, url, fileName, tags, "uploader"), at);
     }
 
