@@ -4,6 +4,8 @@ import io.picflow.events.MetadataKeys;
 import io.picflow.platform.security.CurrentUser;
 import io.picflow.platform.web.ProblemException;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.modelling.command.AggregateStreamCreationException;
@@ -38,6 +40,16 @@ public class CommandSender {
         return false;
     }
 
+    /** A short, jittered back-off, so that two nodes that collided do not collide again in lock-step. */
+    private static void pauseBeforeAttempt(int attempt) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(ThreadLocalRandom.current().nextLong(5L * attempt, 20L * attempt));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ProblemException.conflict("Interrupted while retrying; try again");
+        }
+    }
+
     public void send(Object command, CurrentUser user, String correlationId) {
         for (int attempt = 1; ; attempt++) {
             try {
@@ -54,6 +66,7 @@ public class CommandSender {
                 if (attempt >= ATTEMPTS) {
                     throw ProblemException.conflict("Too many concurrent changes to the same data; try again");
                 }
+                pauseBeforeAttempt(attempt + 1);
             }
         }
     }

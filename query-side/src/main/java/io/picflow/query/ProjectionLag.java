@@ -26,7 +26,7 @@ class ProjectionLag {
         }
     }
 
-    private static double lag(EventProcessingConfiguration processing, JdbcClient jdbc, String group) {
+    private double lag(EventProcessingConfiguration processing, JdbcClient jdbc, String group) {
         return processing.eventProcessor(group, StreamingEventProcessor.class)
                 .map(processor -> processor.processingStatus().values().stream()
                         .map(EventTrackerStatus::getCurrentPosition)
@@ -38,7 +38,16 @@ class ProjectionLag {
                 .orElse(Double.NaN);
     }
 
-    private static long head(JdbcClient jdbc) {
-        return jdbc.sql("SELECT coalesce(max(global_index), 0) FROM domain_event_entry").query(Long.class).single();
+    private static final long HEAD_REFRESH_NANOS = 1_000_000_000L;
+    private long head;
+    private long headReadAt = System.nanoTime() - HEAD_REFRESH_NANOS;
+
+    /** The event store's head, read at most once a second whatever the number of groups and scrapes. */
+    private synchronized long head(JdbcClient jdbc) {
+        if (System.nanoTime() - headReadAt >= HEAD_REFRESH_NANOS) {
+            head = jdbc.sql("SELECT coalesce(max(global_index), 0) FROM domain_event_entry").query(Long.class).single();
+            headReadAt = System.nanoTime();
+        }
+        return head;
     }
 }

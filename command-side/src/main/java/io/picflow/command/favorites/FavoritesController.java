@@ -41,6 +41,7 @@ import org.springframework.web.bind.annotation.RestController;
 class FavoritesController {
 
     private static final String SOURCE = "[a-z0-9_]{1,64}";
+    private static final java.util.regex.Pattern IMAGE_ID = java.util.regex.Pattern.compile("[0-9a-f]{64}");
     private static final java.util.regex.Pattern USER_ID = java.util.regex.Pattern.compile("[^\\p{Cntrl}]{1,255}");
 
     private final CommandSender commands;
@@ -102,13 +103,14 @@ class FavoritesController {
 
     @PostMapping("/api/users/me/favorite-images")
     ResponseEntity<Accepted> favoriteImage(@Valid @RequestBody ImageBody body, HttpServletRequest request) {
-        return toImage(body.imageId(), request, me -> new FavoriteImage(UserIds.imageFavorite(me, body.imageId()), me,
+        return toImage(body.imageId(), true, request, me -> new FavoriteImage(UserIds.imageFavorite(me, body.imageId()), me,
                 body.imageId(), body.source()));
     }
 
     @DeleteMapping("/api/users/me/favorite-images/{imageId}")
     ResponseEntity<Accepted> unfavoriteImage(@PathVariable String imageId, HttpServletRequest request) {
-        return toImage(imageId, request, me -> new UnfavoriteImage(UserIds.imageFavorite(me, imageId), me, imageId));
+        // No need for the file to exist: a favorite can always be taken back.
+        return toImage(imageId, false, request, me -> new UnfavoriteImage(UserIds.imageFavorite(me, imageId), me, imageId));
     }
 
     private ResponseEntity<Accepted> toUser(String targetId, String list, HttpServletRequest request,
@@ -127,11 +129,11 @@ class FavoritesController {
         return send(command.apply(me.id(), targetId), me, request, list);
     }
 
-    private ResponseEntity<Accepted> toImage(String imageId, HttpServletRequest request,
+    private ResponseEntity<Accepted> toImage(String imageId, boolean mustBeStored, HttpServletRequest request,
             java.util.function.Function<String, Object> command) {
         CurrentUser me = CurrentUser.get();
         requireRegistered(me);
-        if (!images.exists(imageId)) {
+        if (!IMAGE_ID.matcher(imageId).matches() || (mustBeStored && !images.exists(imageId))) {
             throw ProblemException.notFound("No image " + imageId);
         }
         return send(command.apply(me.id()), me, request, "favorite-images");

@@ -21,11 +21,16 @@ public final class UserIds {
 
     /** The same for (a, b) and (b, a). */
     public static String pair(String a, String b) {
-        return a.compareTo(b) <= 0 ? "pair-" + sha256(a + "\n" + b) : "pair-" + sha256(b + "\n" + a);
+        return a.compareTo(b) <= 0 ? "pair-" + sha256(joined(a, b)) : "pair-" + sha256(joined(b, a));
     }
 
     public static String imageFavorite(String userId, String imageId) {
-        return "imagefav-" + sha256(userId + "\n" + imageId);
+        return "imagefav-" + sha256(joined(userId, imageId));
+    }
+
+    /** Length-prefixed, so that no choice of ids (a subject may contain any character) makes two pairs collide. */
+    private static String joined(String first, String second) {
+        return first.length() + ":" + first + second.length() + ":" + second;
     }
 
     private static String sha256(String text) {

@@ -1,5 +1,6 @@
 package io.picflow.platform.axon;
 
+import java.sql.SQLException;
 import java.util.Collection;
 import org.axonframework.common.jdbc.ConnectionProvider;
 import org.axonframework.common.transaction.TransactionManager;
@@ -7,13 +8,20 @@ import org.axonframework.config.ConfigurerModule;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.deadletter.jdbc.DeadLetterSchema;
 import org.axonframework.eventhandling.deadletter.jdbc.JdbcSequencedDeadLetterQueue;
+import org.axonframework.messaging.deadletter.DeadLetter;
+import org.axonframework.messaging.deadletter.Decisions;
+import org.axonframework.messaging.deadletter.EnqueueDecision;
+import org.axonframework.messaging.deadletter.ThrowableCause;
+import org.springframework.dao.RecoverableDataAccessException;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
 
 /**
  * A dead-letter queue per processing group, in a side's own table: an event whose handler fails is
  * parked there with its cause, together with the later events of the same sequence (aggregate), and
  * everything else keeps moving. Nothing is skipped: a parked sequence waits to be retried or evicted.
- * If the queue itself cannot be written (the database is down), the failure propagates and the
- * processor retries the batch, as before.
+ * Transient failures are not parked: they propagate and the processor retries the batch, as it does
+ * when the queue itself cannot be written because the database is down.
  */
 public final class DeadLetterQueues {
 
@@ -52,14 +60,45 @@ public final class DeadLetterQueues {
     public static ConfigurerModule register(String table, Collection<String> groups, ConnectionProvider connections,
             TransactionManager transactions) {
         DeadLetterSchema schema = schema(table);
-        return configurer -> configurer.eventProcessing(processing -> groups.forEach(group ->
-                processing.registerDeadLetterQueue(group, config -> JdbcSequencedDeadLetterQueue.<EventMessage<?>>builder()
+        return configurer -> configurer.eventProcessing(processing -> groups.forEach(group -> processing
+                .registerDeadLetterQueue(group, config -> JdbcSequencedDeadLetterQueue.<EventMessage<?>>builder()
                         .processingGroup(group)
                         .connectionProvider(connections)
                         .transactionManager(transactions)
                         .schema(schema)
                         .genericSerializer(config.serializer())
                         .eventSerializer(config.eventSerializer())
-                        .build())));
+                        .build())
+                .registerDeadLetterPolicy(group, config -> DeadLetterQueues::parkUnlessTransient)
+                // Remembers which sequences are not parked, instead of asking the table for every event.
+                .registerDeadLetteringEventHandlerInvokerConfiguration(group,
+                        (config, builder) -> builder.enableSequenceIdentifierCache())));
+    }
+
+    /**
+     * Parks an event whose handler failed for a reason that will not go away by itself; rethrows a
+     * transient failure (connection lost, deadlock, serialization failure, cancelled statement), so
+     * that the batch is retried instead of parking a healthy event.
+     */
+    static EnqueueDecision<EventMessage<?>> parkUnlessTransient(DeadLetter<? extends EventMessage<?>> letter, Throwable cause) {
+        if (isTransient(cause)) {
+            throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
+        }
+        return Decisions.enqueue(ThrowableCause.truncated(cause));
+    }
+
+    static boolean isTransient(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof TransientDataAccessException || cause instanceof RecoverableDataAccessException
+                    || cause instanceof CannotGetJdbcConnectionException) {
+                return true;
+            }
+            if (cause instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("40")
+                    || sql.getSQLState().startsWith("53") || sql.getSQLState().startsWith("57"))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

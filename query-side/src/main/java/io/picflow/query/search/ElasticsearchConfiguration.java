@@ -3,6 +3,7 @@ package io.picflow.query.search;
 import org.apache.http.HttpHost;
 import org.elasticsearch.client.RestClient;
 import org.springframework.beans.factory.annotation.Value;
+import org.axonframework.config.ConfigurerModule;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -12,6 +13,12 @@ import org.springframework.context.annotation.Configuration;
  */
 @Configuration(proxyBeanMethods = false)
 public class ElasticsearchConfiguration {
+
+    @Bean
+    ConfigurerModule imageSearchSequencing() {
+        return configurer -> configurer.eventProcessing(processing -> processing.registerSequencingPolicy(
+                ImageSearchProjection.PROCESSING_GROUP, config -> ImageSearchProjection.BY_IMAGE));
+    }
 
     @Bean(destroyMethod = "close")
     RestClient elasticsearchRestClient(@Value("${picflow.elasticsearch.url}") String url) {

@@ -58,11 +58,17 @@ class ImageSearchController {
             @RequestParam(defaultValue = "0") @Min(value = 0, message = "page: must be 0 or more") int page,
             @RequestParam(defaultValue = "20") @Min(value = 1, message = "size: must be 1 to 100")
             @Max(value = 100, message = "size: must be 1 to 100") int size) {
+        if (tag != null && (tag.size() > 10 || tag.stream().anyMatch(t -> t.length() > 64))) {
+            throw ProblemException.badRequest("tag: at most 10 tags of at most 64 characters");
+        }
+        if (q != null && ImageSearchIndex.searchText(q).isEmpty()) {
+            q = null; // only punctuation: no words to search for
+        }
         String order = sort == null ? (q == null || q.isBlank() ? "newest" : "relevance") : sort;
         if (!List.of("relevance", "newest", "favorites").contains(order)) {
             throw ProblemException.badRequest("sort: one of relevance, newest, favorites");
         }
-        if ((long) (page + 1) * size > MAX_WINDOW) {
+        if (((long) page + 1) * size > MAX_WINDOW) {
             throw ProblemException.badRequest("page: at most the first " + MAX_WINDOW + " results can be paged through");
         }
         JsonNode answer;

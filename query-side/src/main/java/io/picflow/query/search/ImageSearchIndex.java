@@ -1,5 +1,7 @@
 package io.picflow.query.search;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -64,12 +66,18 @@ public class ImageSearchIndex {
 
     private static final java.util.regex.Pattern WORD_SEPARATORS = java.util.regex.Pattern.compile("[^\\p{L}\\p{N}]+");
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ImageSearchIndex.class);
+
+    private final Counter rejected;
     private final RestClient client;
     private final JsonMapper json;
     private final String alias;
     private volatile boolean ensured;
 
-    ImageSearchIndex(RestClient client, JsonMapper json, @Value("${picflow.search.alias:images}") String alias) {
+    ImageSearchIndex(RestClient client, JsonMapper json, @Value("${picflow.search.alias:images}") String alias,
+            MeterRegistry registry) {
+        this.rejected = Counter.builder("picflow.search.rejected")
+                .description("Image documents the search index refused for good").register(registry);
         this.client = client;
         this.json = json;
         this.alias = alias;
@@ -121,8 +129,24 @@ public class ImageSearchIndex {
         request.setEntity(new StringEntity(String.join("\n", ndjsonLines) + "\n", ContentType.create("application/x-ndjson",
                 StandardCharsets.UTF_8)));
         JsonNode answer = perform(request);
-        if (answer.path("errors").asBoolean(false)) {
-            throw new Unavailable("Elasticsearch refused part of a bulk request: " + firstError(answer), null);
+        if (!answer.path("errors").asBoolean(false)) {
+            return;
+        }
+        for (JsonNode item : answer.path("items")) {
+            for (JsonNode operation : item) {
+                int status = operation.path("status").asInt(200);
+                if (status == 409 || status == 429 || status >= 500) {
+                    // Busy or conflicting: the whole batch is tried again (upserts are idempotent).
+                    throw new Unavailable("Elasticsearch answered " + status + " for a bulk item: " + operation.path("error"), null);
+                }
+                if (status >= 400) {
+                    // A document Elasticsearch will never take (it breaks the mapping): retrying cannot help, and
+                    // stopping would hold up the whole read model. Logged with the image, and counted.
+                    log.error("Search index refused image {} for good ({}): {}", operation.path("_id").asString(), status,
+                            operation.path("error"));
+                    rejected.increment();
+                }
+            }
         }
     }
 
@@ -153,14 +177,4 @@ public class ImageSearchIndex {
         }
     }
 
-    private static String firstError(JsonNode answer) {
-        for (JsonNode item : answer.path("items")) {
-            for (JsonNode operation : item) {
-                if (operation.has("error")) {
-                    return operation.path("error").toString();
-                }
-            }
-        }
-        return "unknown";
-    }
 }

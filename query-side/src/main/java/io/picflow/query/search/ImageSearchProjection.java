@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.axonframework.config.ProcessingGroup;
+import org.axonframework.eventhandling.EventMessage;
+import org.axonframework.eventhandling.async.SequencingPolicy;
+import org.axonframework.eventhandling.async.SequentialPerAggregatePolicy;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.Timestamp;
 import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
@@ -23,7 +26,9 @@ import tools.jackson.databind.node.ObjectNode;
  * upserts go to Elasticsearch in one bulk request just before the batch's transaction commits, so the
  * processor's position only moves once Elasticsearch has them. When Elasticsearch is down the bulk
  * fails, the batch rolls back and the processor retries it (no dead letters for an outage, nothing lost).
- * Upserts make the order of an image's events irrelevant: a favorite may arrive before the image.
+ * Upserts make the order of an image's events irrelevant: a favorite may arrive before the image. All
+ * events of one image are in one sequence ({@link #BY_IMAGE}), hence one segment: two segments never
+ * count the same image's favorites or race to write its document.
  */
 @Component
 @ProcessingGroup(ImageSearchProjection.PROCESSING_GROUP)
@@ -31,6 +36,19 @@ class ImageSearchProjection {
 
     static final String PROCESSING_GROUP = "image-search";
     private static final String BULK = "picflow.image-search.bulk";
+
+    /** Sequences this group's events by image (the default, by aggregate, would split an image's events). */
+    static final SequencingPolicy<EventMessage<?>> BY_IMAGE = event -> {
+        Object payload = event.getPayload();
+        if (payload instanceof ImageStored stored) {
+            return stored.imageId();
+        } else if (payload instanceof ImageFavorited favorited) {
+            return favorited.imageId();
+        } else if (payload instanceof ImageUnfavorited unfavorited) {
+            return unfavorited.imageId();
+        }
+        return SequentialPerAggregatePolicy.instance().getSequenceIdentifierFor(event);
+    };
 
     private final ImageSearchIndex index;
     private final JdbcClient jdbc;
@@ -89,7 +107,8 @@ class ImageSearchProjection {
     }
 
     private void upsert(String imageId, ObjectNode doc) {
-        String action = json.writeValueAsString(Map.of("update", Map.of("_index", index.alias(), "_id", imageId)));
+        String action = json.writeValueAsString(Map.of("update", Map.of("_index", index.alias(), "_id", imageId,
+                "retry_on_conflict", 3)));
         String body = json.writeValueAsString(Map.of("doc", doc, "doc_as_upsert", true));
         List<String> bulk = batchBulk();
         bulk.add(action);

@@ -43,8 +43,9 @@ class DeadLetterTest extends QuerySideTest {
                 .query(String.class).single();
         assertThat(cause).containsIgnoringCase("too long");
         assertThat(api().get("/api/users/" + poisoned, TestTokens.user("reader")).statusCode()).isEqualTo(404);
-        assertThat(api().get("/actuator/prometheus", null).body())
-                .contains("picflow_projections_dead_letters{group=\"users\"} 1.0");
+        // The gauge counts at most every 10 s.
+        await().atMost(Duration.ofSeconds(15)).until(() -> api().get("/actuator/prometheus", null).body()
+                .contains("picflow_projections_dead_letters{group=\"users\"} 1.0"));
     }
 
     private void publish(UserRegistered event) {
