@@ -5,11 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.picflow.devservices.ApiClient;
 import io.picflow.devservices.SocketClient;
-import io.picflow.devservices.TestServices;
 import io.picflow.devservices.TestTokens;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -33,11 +31,7 @@ class DownloadFlowTest {
 
     @DynamicPropertySource
     static void services(DynamicPropertyRegistry registry) throws Exception {
-        TestServices.applicationProperties(true).forEach((key, value) -> registry.add(key, () -> value));
-        String storage = Files.createTempDirectory("picflow-flow").toString();
-        registry.add("picflow.downloads.storage-dir", () -> storage);
-        registry.add("picflow.images.storage-dir", () -> storage);
-        registry.add("picflow.downloads.allow-private-addresses", () -> "true");
+        StandaloneTestProperties.register(registry, "picflow-flow");
     }
 
     @AfterAll

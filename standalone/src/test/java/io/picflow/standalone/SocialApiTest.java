@@ -5,11 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.picflow.command.users.UserIds;
 import io.picflow.devservices.ApiClient;
-import io.picflow.devservices.TestServices;
 import io.picflow.devservices.TestTokens;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -40,11 +38,7 @@ class SocialApiTest {
 
     @DynamicPropertySource
     static void services(DynamicPropertyRegistry registry) throws Exception {
-        TestServices.applicationProperties(true).forEach((key, value) -> registry.add(key, () -> value));
-        String storage = Files.createTempDirectory("picflow-social").toString();
-        registry.add("picflow.downloads.storage-dir", () -> storage);
-        registry.add("picflow.images.storage-dir", () -> storage);
-        registry.add("picflow.downloads.allow-private-addresses", () -> "true");
+        StandaloneTestProperties.register(registry, "picflow-social");
     }
 
     @AfterAll

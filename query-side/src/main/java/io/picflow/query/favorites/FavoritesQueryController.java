@@ -8,6 +8,7 @@ import io.picflow.query.favorites.FavoritesReadModel.UserList;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -21,39 +22,15 @@ class FavoritesQueryController {
         this.model = model;
     }
 
-    @GetMapping("/api/users/me/favorites")
-    PageView<UserEntry> favorites(@RequestParam(defaultValue = "0") @Min(value = 0, message = "page: must be 0 or more") int page,
+    /** {@code favorites}, {@code favorited-by}, {@code mutuals}, {@code shortlist} or {@code exclusions}. */
+    @GetMapping("/api/users/me/{list:favorites|favorited-by|mutuals|shortlist|exclusions}")
+    PageView<UserEntry> users(@PathVariable String list,
+            @RequestParam(defaultValue = "0") @Min(value = 0, message = "page: must be 0 or more") int page,
             @RequestParam(defaultValue = "20") @Min(value = 1, message = "size: must be 1 to 100")
             @Max(value = 100, message = "size: must be 1 to 100") int size) {
-        return users(UserList.FAVORITES, page, size);
-    }
-
-    @GetMapping("/api/users/me/favorited-by")
-    PageView<UserEntry> favoritedBy(@RequestParam(defaultValue = "0") @Min(value = 0, message = "page: must be 0 or more") int page,
-            @RequestParam(defaultValue = "20") @Min(value = 1, message = "size: must be 1 to 100")
-            @Max(value = 100, message = "size: must be 1 to 100") int size) {
-        return users(UserList.FAVORITED_BY, page, size);
-    }
-
-    @GetMapping("/api/users/me/mutuals")
-    PageView<UserEntry> mutuals(@RequestParam(defaultValue = "0") @Min(value = 0, message = "page: must be 0 or more") int page,
-            @RequestParam(defaultValue = "20") @Min(value = 1, message = "size: must be 1 to 100")
-            @Max(value = 100, message = "size: must be 1 to 100") int size) {
-        return users(UserList.MUTUALS, page, size);
-    }
-
-    @GetMapping("/api/users/me/shortlist")
-    PageView<UserEntry> shortlist(@RequestParam(defaultValue = "0") @Min(value = 0, message = "page: must be 0 or more") int page,
-            @RequestParam(defaultValue = "20") @Min(value = 1, message = "size: must be 1 to 100")
-            @Max(value = 100, message = "size: must be 1 to 100") int size) {
-        return users(UserList.SHORTLIST, page, size);
-    }
-
-    @GetMapping("/api/users/me/exclusions")
-    PageView<UserEntry> exclusions(@RequestParam(defaultValue = "0") @Min(value = 0, message = "page: must be 0 or more") int page,
-            @RequestParam(defaultValue = "20") @Min(value = 1, message = "size: must be 1 to 100")
-            @Max(value = 100, message = "size: must be 1 to 100") int size) {
-        return users(UserList.EXCLUSIONS, page, size);
+        UserList which = UserList.valueOf(list.replace('-', '_').toUpperCase(java.util.Locale.ROOT));
+        String me = CurrentUser.get().id();
+        return new PageView<>(model.users(which, me, page, size), page, size, model.countUsers(which, me));
     }
 
     @GetMapping("/api/users/me/favorite-images")
@@ -62,10 +39,5 @@ class FavoritesQueryController {
             @Max(value = 100, message = "size: must be 1 to 100") int size) {
         String me = CurrentUser.get().id();
         return new PageView<>(model.images(me, page, size), page, size, model.countImages(me));
-    }
-
-    private PageView<UserEntry> users(UserList list, int page, int size) {
-        String me = CurrentUser.get().id();
-        return new PageView<>(model.users(list, me, page, size), page, size, model.countUsers(list, me));
     }
 }
