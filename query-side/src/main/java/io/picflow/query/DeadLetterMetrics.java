@@ -4,6 +4,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashMap;
 import java.util.Map;
+import org.axonframework.config.EventProcessingConfiguration;
+import org.axonframework.messaging.deadletter.SequencedDeadLetterQueue;
+import org.springframework.context.annotation.Lazy;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -20,8 +23,15 @@ class DeadLetterMetrics {
     private Map<String, Long> counts = Map.of();
     private long countedAt = System.nanoTime() - REFRESH_NANOS;
 
-    DeadLetterMetrics(MeterRegistry registry, JdbcClient jdbc) {
+    DeadLetterMetrics(MeterRegistry registry, JdbcClient jdbc, @Lazy EventProcessingConfiguration processing) {
         this.jdbc = jdbc;
+        // The cache's dead letters are in this node's memory.
+        Gauge.builder("picflow.projections.dead.letters", () -> processing.deadLetterQueue(QuerySideConfiguration.CACHE_GROUP)
+                        .map(SequencedDeadLetterQueue::size).orElse(0L))
+                .tag("group", QuerySideConfiguration.CACHE_GROUP)
+                .description("Events parked in the processing group's dead-letter queue")
+                .strongReference(true)
+                .register(registry);
         for (String group : QuerySideConfiguration.PROCESSING_GROUPS) {
             Gauge.builder("picflow.projections.dead.letters", () -> count(group))
                     .tag("group", group)

@@ -1,5 +1,6 @@
 package io.picflow.query;
 
+import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.messaging.Message;
 import org.axonframework.messaging.annotation.HandlerEnhancerDefinition;
@@ -16,13 +17,16 @@ import org.springframework.transaction.support.TransactionTemplate;
  * statement aborts the whole transaction; without the savepoint, the dead-letter queue could not
  * record the failing event in that same transaction, and the batch would fail over and over. With it,
  * a failing handler's writes are undone, the event is parked, and the rest of the batch commits.
+ * Handlers whose writes are deferred to the end of the batch ({@link BatchedWrites}) need no savepoint.
  */
 @Component
 class EventHandlerSavepoints implements HandlerEnhancerDefinition {
 
     private final TransactionTemplate savepoint;
+    private final BatchedWrites batchedWrites;
 
-    EventHandlerSavepoints(PlatformTransactionManager transactions) {
+    EventHandlerSavepoints(PlatformTransactionManager transactions, BatchedWrites batchedWrites) {
+        this.batchedWrites = batchedWrites;
         this.savepoint = new TransactionTemplate(transactions);
         savepoint.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
     }
@@ -33,10 +37,13 @@ class EventHandlerSavepoints implements HandlerEnhancerDefinition {
         if (!ours || original.annotationAttributes(EventHandler.class).isEmpty()) {
             return original;
         }
+        ProcessingGroup group = original.declaringClass().getAnnotation(ProcessingGroup.class);
         return new WrappedMessageHandlingMember<>(original) {
             @Override
             public Object handle(Message<?> message, T target) throws Exception {
-                if (!TransactionSynchronizationManager.isActualTransactionActive()) {
+                if (!TransactionSynchronizationManager.isActualTransactionActive()
+                        || (group != null && batchedWrites.deferring(group.value()))) {
+                    // A handler whose writes wait for the end of the batch runs no statement that could abort the transaction.
                     return super.handle(message, target);
                 }
                 try {

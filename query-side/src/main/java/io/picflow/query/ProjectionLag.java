@@ -17,7 +17,7 @@ import org.springframework.stereotype.Component;
 class ProjectionLag {
 
     ProjectionLag(MeterRegistry registry, EventProcessingConfiguration processing, JdbcClient jdbc) {
-        for (String group : QuerySideConfiguration.PROCESSING_GROUPS) {
+        for (String group : QuerySideConfiguration.ALL_PROCESSING_GROUPS) {
             Gauge.builder("picflow.projections.lag", () -> lag(processing, jdbc, group))
                     .tag("group", group)
                     .description("Event store positions between the head and the group's slowest segment on this node")

@@ -19,7 +19,7 @@ class ProjectionMetrics {
 
     @Bean
     ConfigurerModule projectionMetricsInterceptors(MeterRegistry registry) {
-        return configurer -> configurer.eventProcessing(processing -> QuerySideConfiguration.PROCESSING_GROUPS.forEach(group -> {
+        return configurer -> configurer.eventProcessing(processing -> QuerySideConfiguration.ALL_PROCESSING_GROUPS.forEach(group -> {
             Counter events = Counter.builder("picflow.projections.events").tag("group", group)
                     .description("Events handled by the processing group").register(registry);
             DistributionSummary batches = DistributionSummary.builder("picflow.projections.batch.size").tag("group", group)

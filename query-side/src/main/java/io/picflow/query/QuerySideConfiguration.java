@@ -5,10 +5,14 @@ import io.picflow.platform.axon.DeadLetterQueues;
 import io.picflow.platform.axon.SchemaHistories;
 import io.picflow.platform.axon.SideTokenStores;
 import java.util.List;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.axonframework.common.jdbc.ConnectionProvider;
 import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.config.ConfigurerModule;
+import org.axonframework.eventhandling.EventMessage;
+import org.axonframework.eventhandling.tokenstore.inmemory.InMemoryTokenStore;
+import org.axonframework.messaging.deadletter.InMemorySequencedDeadLetterQueue;
 import org.flywaydb.core.Flyway;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -29,8 +33,14 @@ import org.springframework.context.annotation.PropertySource;
 @PropertySource("classpath:picflow-query-side.properties")
 public class QuerySideConfiguration {
 
-    /** The query side's processing groups, one per read model; their tokens live in query_token_entry. */
+    /** The query side's processing groups whose tokens and dead letters live in PostgreSQL (query_token_entry). */
     public static final List<String> PROCESSING_GROUPS = List.of("downloads", "images", "image-search", "favorites", "users", "live-feed");
+
+    /** The cache's processing group: per node, its tokens and dead letters in memory, rebuilt at every start. */
+    public static final String CACHE_GROUP = "cache";
+
+    /** Every query-side processing group. */
+    public static final List<String> ALL_PROCESSING_GROUPS = Stream.concat(PROCESSING_GROUPS.stream(), Stream.of(CACHE_GROUP)).toList();
 
     /** The query side's own schema history, so that each side migrates independently. */
     @Bean(initMethod = "migrate")
@@ -41,6 +51,18 @@ public class QuerySideConfiguration {
     @Bean
     ConfigurerModule querySideTokenStores(ConnectionProvider connections) {
         return SideTokenStores.register("query_token_entry", PROCESSING_GROUPS, connections);
+    }
+
+    /**
+     * The cache rebuilds from the first event at every start of a node: its tokens and dead letters
+     * belong to that node's memory, like the cache itself.
+     */
+    @Bean
+    ConfigurerModule cacheInMemory() {
+        return configurer -> configurer.eventProcessing(processing -> processing
+                .registerTokenStore(CACHE_GROUP, config -> new InMemoryTokenStore())
+                .registerDeadLetterQueue(CACHE_GROUP, config -> InMemorySequencedDeadLetterQueue.<EventMessage<?>>defaultQueue())
+                .registerDeadLetterPolicy(CACHE_GROUP, config -> DeadLetterQueues::parkUnlessTransient));
     }
 
     /** A failing event is parked per processing group (query_dead_letter_entry); the rest keeps moving. */

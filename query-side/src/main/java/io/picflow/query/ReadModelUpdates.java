@@ -28,7 +28,8 @@ public class ReadModelUpdates {
         }
     }
 
-    private void signal() {
+    /** Wakes waiters now: for changes that are already visible (an in-memory read model after its commit). */
+    public void signal() {
         synchronized (monitor) {
             version++;
             monitor.notifyAll();

@@ -80,7 +80,7 @@ public final class DeadLetterQueues {
      * transient failure (connection lost, deadlock, serialization failure, cancelled statement), so
      * that the batch is retried instead of parking a healthy event.
      */
-    static EnqueueDecision<EventMessage<?>> parkUnlessTransient(DeadLetter<? extends EventMessage<?>> letter, Throwable cause) {
+    public static EnqueueDecision<EventMessage<?>> parkUnlessTransient(DeadLetter<? extends EventMessage<?>> letter, Throwable cause) {
         if (isTransient(cause)) {
             throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
         }

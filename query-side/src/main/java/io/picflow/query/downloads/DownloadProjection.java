@@ -3,8 +3,10 @@ package io.picflow.query.downloads;
 import io.picflow.events.MetadataKeys;
 import io.picflow.events.downloads.DownloadEvent;
 import io.picflow.events.downloads.ImageDownloadRequested;
+import io.picflow.query.BatchedWrites;
 import io.picflow.query.ReadModelUpdates;
 import java.time.Instant;
+import java.util.function.Consumer;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.SequenceNumber;
@@ -15,7 +17,8 @@ import org.springframework.stereotype.Component;
 /**
  * Projects download events into the {@code download} table. Every timestamp written comes from the
  * event, never from this clock, so that a rebuild reproduces the table exactly; each row remembers
- * the last event applied, so that a redelivered event changes nothing.
+ * the last event applied, so that a redelivered event changes nothing. Writes wait for the end of the
+ * batch of events ({@link BatchedWrites}), folded per download ({@link DownloadBatch}).
  */
 @Component
 @ProcessingGroup(DownloadProjection.PROCESSING_GROUP)
@@ -25,17 +28,21 @@ class DownloadProjection {
 
     private final DownloadReadModel downloads;
     private final ReadModelUpdates updates;
+    private final BatchedWrites writes;
 
-    DownloadProjection(DownloadReadModel downloads, ReadModelUpdates updates) {
+    DownloadProjection(DownloadReadModel downloads, ReadModelUpdates updates, BatchedWrites writes) {
         this.downloads = downloads;
         this.updates = updates;
+        this.writes = writes;
+        writes.register(PROCESSING_GROUP);
     }
 
     @EventHandler
     void on(ImageDownloadRequested event, @Timestamp Instant occurredAt,
             @MetaDataValue(MetadataKeys.CORRELATION_ID) String correlationId) {
-        downloads.insertRequested(DownloadView.requested(event.downloadId(), event.url(), event.fileName(), event.tags(),
-                event.requestedBy(), correlationId, occurredAt));
+        DownloadView requested = DownloadView.requested(event.downloadId(), event.url(), event.fileName(), event.tags(),
+                event.requestedBy(), correlationId, occurredAt);
+        write(batch -> batch.requested(requested));
         updates.signalAfterCommit();
     }
 
@@ -43,8 +50,12 @@ class DownloadProjection {
     void on(DownloadEvent event, @SequenceNumber long sequence, @Timestamp Instant at) {
         DownloadChange change = DownloadChanges.of(event);
         if (change != null) {
-            downloads.apply(event.downloadId(), sequence, at, change);
+            write(batch -> batch.changed(event.downloadId(), sequence, at, change));
             updates.signalAfterCommit();
         }
+    }
+
+    private void write(Consumer<DownloadBatch> change) {
+        writes.add(PROCESSING_GROUP, DownloadBatch.class, () -> new DownloadBatch(downloads), change);
     }
 }

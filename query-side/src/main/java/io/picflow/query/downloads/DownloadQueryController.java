@@ -4,6 +4,7 @@ import io.picflow.platform.security.CurrentUser;
 import io.picflow.platform.web.ProblemException;
 import io.picflow.query.PageView;
 import io.picflow.query.ReadModelUpdates;
+import io.picflow.query.cache.ReadCache;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Pattern;
@@ -24,13 +25,15 @@ import org.springframework.web.bind.annotation.RestController;
 class DownloadQueryController {
 
     private final DownloadReadModel downloads;
+    private final ReadCache cache;
     private final ReadModelUpdates updates;
     private final EventStore eventStore;
     private final Duration readYourWritesWait;
 
-    DownloadQueryController(DownloadReadModel downloads, ReadModelUpdates updates, EventStore eventStore,
+    DownloadQueryController(DownloadReadModel downloads, ReadCache cache, ReadModelUpdates updates, EventStore eventStore,
             @Value("${picflow.query.read-your-writes-wait:5s}") Duration readYourWritesWait) {
         this.downloads = downloads;
+        this.cache = cache;
         this.updates = updates;
         this.eventStore = eventStore;
         this.readYourWritesWait = readYourWritesWait;
@@ -39,13 +42,18 @@ class DownloadQueryController {
     @GetMapping(path = "/api/downloads/{downloadId}", produces = MediaType.APPLICATION_JSON_VALUE)
     DownloadView get(@PathVariable @Pattern(regexp = "[A-Za-z0-9-]{1,64}", message = "downloadId: not a valid id") String downloadId) {
         CurrentUser user = CurrentUser.get();
-        Optional<DownloadView> download = downloads.find(downloadId);
+        Optional<DownloadView> download = find(downloadId);
         if (download.isEmpty() && acceptedFor(user, downloadId)) {
-            // Accepted but not projected yet (the POST just returned): wait for the projection, briefly.
-            download = updates.awaitPresent(() -> downloads.find(downloadId), readYourWritesWait);
+            // Accepted but not projected yet (the POST just returned): wait for the projections, briefly.
+            download = updates.awaitPresent(() -> find(downloadId), readYourWritesWait);
         }
         return download.filter(d -> user.mayAccess(d.requestedBy()))
                 .orElseThrow(() -> ProblemException.notFound("No download " + downloadId));
+    }
+
+    /** From the cache when it holds the download, else from PostgreSQL. */
+    private Optional<DownloadView> find(String downloadId) {
+        return cache.download(downloadId).or(() -> downloads.find(downloadId));
     }
 
     /** Whether the event store holds this download, requested by someone the caller may see. */

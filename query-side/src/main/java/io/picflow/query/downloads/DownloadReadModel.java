@@ -5,9 +5,17 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.core.namedparam.SqlParameterSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -20,41 +28,54 @@ public class DownloadReadModel {
             + "error_retryable, next_attempt_at";
 
     private final JdbcClient jdbc;
+    private final NamedParameterJdbcTemplate batch;
 
-    public DownloadReadModel(JdbcClient jdbc) {
+    public DownloadReadModel(JdbcClient jdbc, NamedParameterJdbcTemplate batch) {
         this.jdbc = jdbc;
+        this.batch = batch;
     }
 
-    /** Inserts a requested download; a second delivery of the same event changes nothing. */
-    void insertRequested(DownloadView download) {
-        jdbc.sql("INSERT INTO download (download_id, url, file_name, tags, status, requested_by, correlation_id, "
+    /** Inserts requested downloads; a second delivery of the same event changes nothing. */
+    void insertRequested(Collection<DownloadView> requested) {
+        if (requested.isEmpty()) {
+            return;
+        }
+        batch.batchUpdate("INSERT INTO download (download_id, url, file_name, tags, status, requested_by, correlation_id, "
                         + "requested_at, updated_at, version) VALUES (:id, :url, :fileName, :tags, :status, :requestedBy, "
-                        + ":correlationId, :requestedAt, :updatedAt, 0) ON CONFLICT (download_id) DO NOTHING")
-                .param("id", download.downloadId())
-                .param("url", download.url())
-                .param("fileName", download.fileName())
-                .param("tags", download.tags().toArray(String[]::new))
-                .param("status", download.status().name())
-                .param("requestedBy", download.requestedBy())
-                .param("correlationId", download.correlationId())
-                .param("requestedAt", OffsetDateTime.ofInstant(download.requestedAt(), java.time.ZoneOffset.UTC))
-                .param("updatedAt", OffsetDateTime.ofInstant(download.updatedAt(), java.time.ZoneOffset.UTC))
-                .update();
+                        + ":correlationId, :requestedAt, :updatedAt, 0) ON CONFLICT (download_id) DO NOTHING",
+                requested.stream().map(download -> new MapSqlParameterSource()
+                        .addValue("id", download.downloadId())
+                        .addValue("url", download.url())
+                        .addValue("fileName", download.fileName())
+                        .addValue("tags", download.tags().toArray(String[]::new))
+                        .addValue("status", download.status().name())
+                        .addValue("requestedBy", download.requestedBy())
+                        .addValue("correlationId", download.correlationId())
+                        .addValue("requestedAt", utc(download.requestedAt()))
+                        .addValue("updatedAt", utc(download.updatedAt()))).toArray(SqlParameterSource[]::new));
     }
 
     /**
-     * Applies the changes an event makes, unless the row already reflects that event or a later one
-     * ({@code version}): redelivery and replay are harmless.
+     * Applies each download's folded changes, unless its row already reflects the last of those events or
+     * a later one ({@code version}): redelivery and replay are harmless. Downloads whose changes set the
+     * same columns share one JDBC batch.
      */
-    void apply(String downloadId, long sequence, Instant at, DownloadChange change) {
-        StringBuilder sql = new StringBuilder("UPDATE download SET version = :sequence, updated_at = :at");
-        change.columns().keySet().forEach(column -> sql.append(", ").append(column).append(" = :").append(column));
-        JdbcClient.StatementSpec statement = jdbc.sql(sql.append(" WHERE download_id = :id AND version < :sequence").toString())
-                .param("id", downloadId)
-                .param("sequence", sequence)
-                .param("at", OffsetDateTime.ofInstant(at, java.time.ZoneOffset.UTC));
-        change.columns().forEach(statement::param);
-        statement.update();
+    void apply(Collection<DownloadBatch.FoldedChange> changes) {
+        Map<String, List<SqlParameterSource>> bySql = new LinkedHashMap<>();
+        for (DownloadBatch.FoldedChange change : changes) {
+            StringBuilder sql = new StringBuilder("UPDATE download SET version = :sequence, updated_at = :at");
+            change.columns.keySet().forEach(column -> sql.append(", ").append(column).append(" = :").append(column));
+            sql.append(" WHERE download_id = :id AND version < :sequence");
+            bySql.computeIfAbsent(sql.toString(), ignored -> new ArrayList<>()).add(new MapSqlParameterSource(change.columns)
+                    .addValue("id", change.downloadId)
+                    .addValue("sequence", change.sequence)
+                    .addValue("at", utc(change.at)));
+        }
+        bySql.forEach((sql, parameters) -> batch.batchUpdate(sql, parameters.toArray(SqlParameterSource[]::new)));
+    }
+
+    private static OffsetDateTime utc(Instant at) {
+        return OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
     }
 
     public Optional<DownloadView> find(String downloadId) {

@@ -96,4 +96,15 @@ public class FavoritesReadModel {
         return jdbc.sql("SELECT count(*) FROM image_favorite WHERE image_id = :image").param("image", imageId)
                 .query(Long.class).single();
     }
+
+    /** A user's favorite counts, counted in the tables (the cache keeps them for hot reads). */
+    public FavoriteCounts counts(String userId) {
+        return jdbc.sql("SELECT (SELECT count(*) FROM user_favorite WHERE actor_id = :user), "
+                        + "(SELECT count(*) FROM user_favorite WHERE target_id = :user), "
+                        + "(SELECT count(*) FROM user_mutual WHERE user_id = :user), "
+                        + "(SELECT count(*) FROM image_favorite WHERE user_id = :user)")
+                .param("user", userId)
+                .query((rs, row) -> new FavoriteCounts(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)))
+                .single();
+    }
 }

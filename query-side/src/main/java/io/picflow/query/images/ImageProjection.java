@@ -1,15 +1,21 @@
 package io.picflow.query.images;
 
 import io.picflow.events.downloads.ImageStored;
+import io.picflow.query.BatchedWrites;
 import io.picflow.query.ReadModelUpdates;
+import io.picflow.query.SqlBatch;
 import java.time.Instant;
 import java.util.List;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.Timestamp;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
-/** Projects stored images into the image library read model (processing group "images"). */
+/**
+ * Projects stored images into the image library read model (processing group "images"); the writes
+ * wait for the end of the batch of events ({@link BatchedWrites}).
+ */
 @Component
 @ProcessingGroup(ImageProjection.PROCESSING_GROUP)
 class ImageProjection {
@@ -18,17 +24,23 @@ class ImageProjection {
 
     private final ImageReadModel images;
     private final ReadModelUpdates updates;
+    private final BatchedWrites writes;
+    private final NamedParameterJdbcTemplate jdbc;
 
-    ImageProjection(ImageReadModel images, ReadModelUpdates updates) {
+    ImageProjection(ImageReadModel images, ReadModelUpdates updates, BatchedWrites writes, NamedParameterJdbcTemplate jdbc) {
         this.images = images;
         this.updates = updates;
+        this.writes = writes;
+        this.jdbc = jdbc;
+        writes.register(PROCESSING_GROUP);
     }
 
     @EventHandler
     void on(ImageStored event, @Timestamp Instant at) {
-        images.recordStored(new ImageView(event.imageId(), event.format(), event.contentType(), event.width(), event.height(),
-                event.bytes(), event.sha256(), List.of(event.sourceUrl()), at, 0), event.downloadId(), event.sourceUrl(),
-                event.requestedBy(), at);
+        ImageView image = new ImageView(event.imageId(), event.format(), event.contentType(), event.width(), event.height(),
+                event.bytes(), event.sha256(), List.of(event.sourceUrl()), at, 0);
+        writes.add(PROCESSING_GROUP, SqlBatch.class, () -> new SqlBatch(jdbc),
+                batch -> images.recordStored(batch, image, event.downloadId(), event.sourceUrl(), event.requestedBy(), at));
         updates.signalAfterCommit();
     }
 }

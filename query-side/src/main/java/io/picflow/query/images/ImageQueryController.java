@@ -1,6 +1,7 @@
 package io.picflow.query.images;
 
 import io.picflow.platform.web.ProblemException;
+import io.picflow.query.cache.ReadCache;
 import io.picflow.query.favorites.FavoritesReadModel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,18 +25,22 @@ class ImageQueryController {
     private static final CacheControl IMMUTABLE = CacheControl.maxAge(Duration.ofDays(365)).cachePrivate().immutable();
 
     private final ImageReadModel images;
+    private final ReadCache cache;
     private final ImageFiles files;
     private final FavoritesReadModel favorites;
 
-    ImageQueryController(ImageReadModel images, ImageFiles files, FavoritesReadModel favorites) {
+    ImageQueryController(ImageReadModel images, ReadCache cache, ImageFiles files, FavoritesReadModel favorites) {
         this.images = images;
+        this.cache = cache;
         this.files = files;
         this.favorites = favorites;
     }
 
     @GetMapping(path = "/api/images/{imageId}", produces = MediaType.APPLICATION_JSON_VALUE)
     ImageView get(@PathVariable String imageId) {
-        return image(imageId).withFavoriteCount(favorites.imageFavoriteCount(imageId));
+        return cache.image(imageId)
+                .or(() -> images.find(imageId).map(image -> image.withFavoriteCount(favorites.imageFavoriteCount(imageId))))
+                .orElseThrow(() -> ProblemException.notFound("No image " + imageId));
     }
 
     @GetMapping("/api/images/{imageId}/content")
@@ -65,7 +70,8 @@ class ImageQueryController {
                 .body(new FileSystemResource(file));
     }
 
+    /** The image from the cache, else from PostgreSQL (without its favorite count, which the content does not need). */
     private ImageView image(String imageId) {
-        return images.find(imageId).orElseThrow(() -> ProblemException.notFound("No image " + imageId));
+        return cache.image(imageId).or(() -> images.find(imageId)).orElseThrow(() -> ProblemException.notFound("No image " + imageId));
     }
 }

@@ -1,5 +1,8 @@
 package io.picflow.query.images;
 
+import static io.picflow.query.SqlBatch.parameters;
+
+import io.picflow.query.SqlBatch;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -18,20 +21,17 @@ public class ImageReadModel {
         this.jdbc = jdbc;
     }
 
-    /** Records a stored image and where it came from; repeated deliveries change nothing. */
-    void recordStored(ImageView image, String downloadId, String url, String requestedBy, Instant at) {
+    /** Adds to {@code batch} the record of a stored image and where it came from; repeated deliveries change nothing. */
+    void recordStored(SqlBatch batch, ImageView image, String downloadId, String url, String requestedBy, Instant at) {
         OffsetDateTime storedAt = OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
-        jdbc.sql("INSERT INTO image (image_id, sha256, format, content_type, width, height, bytes, stored_at) "
-                        + "VALUES (:id, :sha, :format, :type, :width, :height, :bytes, :at) ON CONFLICT (image_id) DO NOTHING")
-                .param("id", image.imageId()).param("sha", image.sha256()).param("format", image.format())
-                .param("type", image.contentType()).param("width", image.width()).param("height", image.height())
-                .param("bytes", image.bytes()).param("at", storedAt)
-                .update();
-        jdbc.sql("INSERT INTO image_source (image_id, download_id, url, requested_by, stored_at) "
-                        + "VALUES (:id, :download, :url, :user, :at) ON CONFLICT (image_id, download_id) DO NOTHING")
-                .param("id", image.imageId()).param("download", downloadId).param("url", url).param("user", requestedBy)
-                .param("at", storedAt)
-                .update();
+        batch.add("image:" + image.imageId(), "INSERT INTO image (image_id, sha256, format, content_type, width, height, bytes, stored_at) "
+                        + "VALUES (:id, :sha, :format, :type, :width, :height, :bytes, :at) ON CONFLICT (image_id) DO NOTHING",
+                parameters("id", image.imageId(), "sha", image.sha256(), "format", image.format(), "type", image.contentType(),
+                        "width", image.width(), "height", image.height(), "bytes", image.bytes(), "at", storedAt));
+        batch.add("image_source:" + image.imageId().length() + ":" + image.imageId() + downloadId,
+                "INSERT INTO image_source (image_id, download_id, url, requested_by, stored_at) "
+                        + "VALUES (:id, :download, :url, :user, :at) ON CONFLICT (image_id, download_id) DO NOTHING",
+                parameters("id", image.imageId(), "download", downloadId, "url", url, "user", requestedBy, "at", storedAt));
     }
 
     public Optional<ImageView> find(String imageId) {

@@ -8,7 +8,7 @@ public record ImageView(String imageId, String format, String contentType, int w
         List<String> sourceUrls, Instant storedAt, long favoriteCount) {
 
     /** The same image with how many users favorite it (from the favorites read model). */
-    ImageView withFavoriteCount(long count) {
+    public ImageView withFavoriteCount(long count) {
         return new ImageView(imageId, format, contentType, width, height, bytes, sha256, sourceUrls, storedAt, count);
     }
 }

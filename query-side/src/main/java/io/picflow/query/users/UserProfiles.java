@@ -1,6 +1,11 @@
 package io.picflow.query.users;
 
 import io.picflow.events.users.UserRegistered;
+import io.picflow.query.BatchedWrites;
+import io.picflow.query.SqlBatch;
+import io.picflow.query.cache.ReadCache;
+import io.picflow.query.favorites.FavoriteCounts;
+import io.picflow.query.favorites.FavoritesReadModel;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -9,6 +14,7 @@ import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.Timestamp;
 import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -20,34 +26,48 @@ import io.picflow.platform.web.ProblemException;
  * {@code GET /api/users/{userId}}. Contact details never reach the query side.
  */
 @RestController
-@ProcessingGroup("users")
+@ProcessingGroup(UserProfiles.PROCESSING_GROUP)
 class UserProfiles {
 
-    record Profile(String userId, String displayName, Instant registeredAt) {
+    record Profile(String userId, String displayName, Instant registeredAt, FavoriteCounts counts) {
     }
+
+    static final String PROCESSING_GROUP = "users";
 
     private final JdbcClient jdbc;
+    private final NamedParameterJdbcTemplate batchJdbc;
+    private final BatchedWrites writes;
+    private final ReadCache cache;
+    private final FavoritesReadModel favorites;
 
-    UserProfiles(JdbcClient jdbc) {
+    UserProfiles(JdbcClient jdbc, NamedParameterJdbcTemplate batchJdbc, BatchedWrites writes, ReadCache cache,
+            FavoritesReadModel favorites) {
         this.jdbc = jdbc;
+        this.cache = cache;
+        this.favorites = favorites;
+        this.batchJdbc = batchJdbc;
+        this.writes = writes;
+        writes.register(PROCESSING_GROUP);
     }
 
+    /** Written at the end of the batch of events, as one JDBC batch ({@link BatchedWrites}). */
     @EventHandler
     void on(UserRegistered event, @Timestamp Instant at) {
-        jdbc.sql("INSERT INTO user_profile (user_id, display_name, registered_at) VALUES (:id, :name, :at) "
-                        + "ON CONFLICT (user_id) DO NOTHING")
-                .param("id", event.userId()).param("name", event.displayName())
-                .param("at", OffsetDateTime.ofInstant(at, ZoneOffset.UTC))
-                .update();
+        writes.add(PROCESSING_GROUP, SqlBatch.class, () -> new SqlBatch(batchJdbc), batch -> batch.add(event.userId(),
+                "INSERT INTO user_profile (user_id, display_name, registered_at) VALUES (:id, :name, :at) ON CONFLICT (user_id) DO NOTHING",
+                SqlBatch.parameters("id", event.userId(), "name", event.displayName(), "at", OffsetDateTime.ofInstant(at, ZoneOffset.UTC))));
     }
 
+    /** The profile and favorite counts, from the cache when it holds the user, else from PostgreSQL. */
     @GetMapping("/api/users/{userId}")
     ResponseEntity<Profile> profile(@PathVariable String userId) {
-        Optional<Profile> profile = jdbc.sql("SELECT user_id, display_name, registered_at FROM user_profile WHERE user_id = :id")
-                .param("id", userId)
-                .query((rs, row) -> new Profile(rs.getString(1), rs.getString(2),
-                        rs.getObject(3, OffsetDateTime.class).toInstant()))
-                .optional();
+        Optional<Profile> profile = cache.user(userId)
+                .map(user -> new Profile(user.userId(), user.displayName(), user.registeredAt(), user.counts()))
+                .or(() -> jdbc.sql("SELECT user_id, display_name, registered_at FROM user_profile WHERE user_id = :id")
+                        .param("id", userId)
+                        .query((rs, row) -> new Profile(rs.getString(1), rs.getString(2),
+                                rs.getObject(3, OffsetDateTime.class).toInstant(), favorites.counts(userId)))
+                        .optional());
         return ResponseEntity.ok(profile.orElseThrow(() -> ProblemException.notFound("No user " + userId)));
     }
 }

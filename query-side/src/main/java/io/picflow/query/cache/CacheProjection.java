@@ -1,0 +1,172 @@
+package io.picflow.query.cache;
+
+import io.picflow.events.MetadataKeys;
+import io.picflow.events.downloads.DownloadEvent;
+import io.picflow.events.downloads.ImageDownloadRequested;
+import io.picflow.events.downloads.ImageStored;
+import io.picflow.events.favorites.ImageFavorited;
+import io.picflow.events.favorites.ImageUnfavorited;
+import io.picflow.events.favorites.MutualFavoriteDissolved;
+import io.picflow.events.favorites.MutualFavoriteFormed;
+import io.picflow.events.favorites.UserFavorited;
+import io.picflow.events.favorites.UserUnfavorited;
+import io.picflow.events.users.UserRegistered;
+import io.picflow.query.ReadModelUpdates;
+import io.picflow.query.cache.ReadCache.CachedDownload;
+import io.picflow.query.downloads.DownloadChange;
+import io.picflow.query.downloads.DownloadChanges;
+import io.picflow.query.downloads.DownloadView;
+import io.picflow.query.favorites.FavoriteCounts;
+import io.picflow.query.images.ImageView;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.function.UnaryOperator;
+import org.axonframework.config.ProcessingGroup;
+import org.axonframework.eventhandling.EventHandler;
+import org.axonframework.eventhandling.SequenceNumber;
+import org.axonframework.eventhandling.Timestamp;
+import org.axonframework.messaging.annotation.MetaDataValue;
+import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
+import org.axonframework.messaging.unitofwork.UnitOfWork;
+import org.springframework.stereotype.Component;
+
+/**
+ * Keeps the cache ({@link KeyValueCache}) from the events (processing group {@code cache}). Its tokens
+ * and dead letters live in this node's memory, so every start rebuilds it from the first event; one
+ * segment applies the events in the store's order, because an entry can be changed by several
+ * aggregates (an image by its downloads and by everyone's favorites). Changes wait for the batch's
+ * commit, so a batch that fails and is retried is not counted twice.
+ */
+@Component
+@ProcessingGroup(CacheProjection.PROCESSING_GROUP)
+class CacheProjection {
+
+    static final String PROCESSING_GROUP = "cache";
+
+    private final KeyValueCache cache;
+    private final ReadModelUpdates updates;
+
+    CacheProjection(KeyValueCache cache, ReadModelUpdates updates) {
+        this.cache = cache;
+        this.updates = updates;
+    }
+
+    @EventHandler
+    void on(ImageDownloadRequested event, @Timestamp Instant at, @MetaDataValue(MetadataKeys.CORRELATION_ID) String correlationId) {
+        DownloadView requested = DownloadView.requested(event.downloadId(), event.url(), event.fileName(), event.tags(),
+                event.requestedBy(), correlationId, at);
+        afterCommit(() -> cache.create(ReadCache.downloadKey(event.downloadId()), new CachedDownload(requested, 0)));
+    }
+
+    @EventHandler
+    void on(DownloadEvent event, @SequenceNumber long sequence, @Timestamp Instant at) {
+        DownloadChange change = DownloadChanges.of(event);
+        if (change != null) {
+            afterCommit(() -> cache.update(ReadCache.downloadKey(event.downloadId()), cached -> cached.version() >= sequence
+                    ? cached : new CachedDownload(cached.view().with(change, at), sequence)));
+        }
+        if (event instanceof ImageStored stored) {
+            afterCommit(() -> stored(stored, at));
+        }
+    }
+
+    /** The first download of an image creates its entry; later ones (identical bytes from elsewhere) add their URL. */
+    private void stored(ImageStored event, Instant at) {
+        boolean known = cache.update(ReadCache.imageKey(event.imageId()), image -> {
+            TreeSet<String> sources = new TreeSet<>(image.sourceUrls());
+            sources.add(event.sourceUrl());
+            return new ImageView(image.imageId(), image.format(), image.contentType(), image.width(), image.height(), image.bytes(),
+                    image.sha256(), List.copyOf(sources), image.storedAt(), image.favoriteCount());
+        });
+        if (!known) {
+            cache.create(ReadCache.imageKey(event.imageId()), new ImageView(event.imageId(), event.format(), event.contentType(),
+                    event.width(), event.height(), event.bytes(), event.sha256(), List.of(event.sourceUrl()), at, 0));
+        }
+    }
+
+    @EventHandler
+    void on(UserRegistered event, @Timestamp Instant at) {
+        afterCommit(() -> cache.create(ReadCache.userKey(event.userId()),
+                new CachedUser(event.userId(), event.displayName(), at, FavoriteCounts.NONE)));
+    }
+
+    @EventHandler
+    void on(UserFavorited event) {
+        afterCommit(() -> {
+            counts(event.actorId(), counts -> counts.plusFavorites(1));
+            counts(event.targetId(), counts -> counts.plusFavoritedBy(1));
+        });
+    }
+
+    @EventHandler
+    void on(UserUnfavorited event) {
+        afterCommit(() -> {
+            counts(event.actorId(), counts -> counts.plusFavorites(-1));
+            counts(event.targetId(), counts -> counts.plusFavoritedBy(-1));
+        });
+    }
+
+    @EventHandler
+    void on(MutualFavoriteFormed event) {
+        afterCommit(() -> {
+            counts(event.userA(), counts -> counts.plusMutuals(1));
+            counts(event.userB(), counts -> counts.plusMutuals(1));
+        });
+    }
+
+    @EventHandler
+    void on(MutualFavoriteDissolved event) {
+        afterCommit(() -> {
+            counts(event.userA(), counts -> counts.plusMutuals(-1));
+            counts(event.userB(), counts -> counts.plusMutuals(-1));
+        });
+    }
+
+    @EventHandler
+    void on(ImageFavorited event) {
+        afterCommit(() -> {
+            counts(event.actorId(), counts -> counts.plusFavoriteImages(1));
+            imageFavorites(event.imageId(), 1);
+        });
+    }
+
+    @EventHandler
+    void on(ImageUnfavorited event) {
+        afterCommit(() -> {
+            counts(event.actorId(), counts -> counts.plusFavoriteImages(-1));
+            imageFavorites(event.imageId(), -1);
+        });
+    }
+
+    private void counts(String userId, UnaryOperator<FavoriteCounts> change) {
+        cache.update(ReadCache.userKey(userId), user -> user.withCounts(change));
+    }
+
+    private void imageFavorites(String imageId, int delta) {
+        cache.update(ReadCache.imageKey(imageId), image -> image.withFavoriteCount(image.favoriteCount() + delta));
+    }
+
+    /**
+     * Applies {@code change} once the batch commits, in event order. (Axon runs a unit of work's
+     * after-commit handlers in reverse order of registration, so the batch keeps one ordered list.)
+     */
+    private void afterCommit(Runnable change) {
+        if (!CurrentUnitOfWork.isStarted()) {
+            change.run();
+            updates.signal();
+            return;
+        }
+        UnitOfWork<?> unitOfWork = CurrentUnitOfWork.get();
+        List<Runnable> changes = unitOfWork.getOrComputeResource(CacheProjection.class.getName(), key -> {
+            List<Runnable> list = new ArrayList<>();
+            unitOfWork.afterCommit(u -> {
+                list.forEach(Runnable::run);
+                updates.signal();
+            });
+            return list;
+        });
+        changes.add(change);
+    }
+}

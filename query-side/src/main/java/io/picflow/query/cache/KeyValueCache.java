@@ -1,0 +1,33 @@
+package io.picflow.query.cache;
+
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * The key-value read model for hot reads. Bounded: an implementation may evict any entry, and a
+ * reader that misses asks PostgreSQL instead. Entries are written only by {@link CacheProjection},
+ * and never re-created once evicted (see {@link #create}), so an entry that is present is exact: it
+ * has seen every event of its subject since that subject was created.
+ */
+public interface KeyValueCache {
+
+    /** A key and the type of its value. */
+    record Key<V>(String name) {
+    }
+
+    <V> Optional<V> get(Key<V> key);
+
+    /**
+     * Creates an entry from the event that creates its subject. Does nothing if the entry exists, or if
+     * it may have existed and been evicted: a later event could then have been missed.
+     */
+    <V> void create(Key<V> key, V value);
+
+    /** Changes the entry if it is present; returns whether it was. */
+    <V> boolean update(Key<V> key, UnaryOperator<V> change);
+
+    /** Forgets every entry, and every eviction (for a rebuild from the first event). */
+    void clear();
+
+    long size();
+}
