@@ -14,6 +14,7 @@ import io.picflow.events.favorites.UserFavorited;
 import io.picflow.events.users.UserRegistered;
 import io.picflow.query.QuerySideApplication;
 import io.picflow.query.QuerySideConfiguration;
+import io.picflow.query.cache.KeyValueCache;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -74,7 +75,7 @@ public final class ProjectionCatchUpBench {
         try (ConfigurableApplicationContext measuring = start(properties)) {
             EventProcessingConfiguration processing = measuring.getBean(EventProcessingConfiguration.class);
             JdbcClient jdbc = measuring.getBean(JdbcClient.class);
-            List<String> groups = QuerySideConfiguration.PROCESSING_GROUPS;
+            List<String> groups = QuerySideConfiguration.ALL_PROCESSING_GROUPS;
             // Every group starts from the first event with the context: all of them at once, sharing the cores.
             Map<String, Double> together = awaitHead(processing, groups, head, started);
             System.err.printf("[bench] all groups together: %s%n", together);
@@ -85,7 +86,11 @@ public final class ProjectionCatchUpBench {
                 StreamingEventProcessor processor = processing.eventProcessor(group, StreamingEventProcessor.class).orElseThrow();
                 processor.shutdownAsync().get(60, TimeUnit.SECONDS);
                 processor.resetTokens();
-                jdbc.sql("TRUNCATE " + String.join(", ", TABLES.get(group))).update();
+                if (group.equals(QuerySideConfiguration.CACHE_GROUP)) {
+                    measuring.getBean(KeyValueCache.class).clear();
+                } else {
+                    jdbc.sql("TRUNCATE " + String.join(", ", TABLES.get(group))).update();
+                }
                 jdbc.sql("DELETE FROM query_dead_letter_entry WHERE processing_group = :group").param("group", group).update();
                 long from = System.nanoTime();
                 processor.start();
@@ -123,7 +128,8 @@ public final class ProjectionCatchUpBench {
             "image-search", "10,000/s (Elasticsearch)",
             "favorites", "20,000/s (PostgreSQL)",
             "users", "20,000/s (PostgreSQL)",
-            "live-feed", "(none)");
+            "live-feed", "(none)",
+            "cache", "(none; in memory)");
 
     /** Seconds from {@code started} until each group's segments all reach {@code head}. */
     private static Map<String, Double> awaitHead(EventProcessingConfiguration processing, List<String> groups, long head, long started)

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.axonframework.eventhandling.TrackedEventMessage;
+import org.axonframework.messaging.unitofwork.BatchingUnitOfWork;
 import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
 import org.axonframework.messaging.unitofwork.UnitOfWork;
 import org.slf4j.Logger;
@@ -68,7 +69,8 @@ public class BatchedWrites {
 
     /** Whether the current event's writes for {@code group} go to the end of the batch (and need no savepoint). */
     boolean deferring(String group) {
-        if (!batchingGroups.contains(group) || !CurrentUnitOfWork.isStarted()
+        // Only a processor's batch: not, for instance, the unit of work that retries one dead letter.
+        if (!batchingGroups.contains(group) || !CurrentUnitOfWork.isStarted() || !(CurrentUnitOfWork.get() instanceof BatchingUnitOfWork)
                 || !TransactionSynchronizationManager.isActualTransactionActive()) {
             return false;
         }

@@ -9,6 +9,7 @@ import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.axonframework.common.jdbc.ConnectionProvider;
 import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.common.transaction.NoTransactionManager;
 import org.axonframework.config.ConfigurerModule;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.tokenstore.inmemory.InMemoryTokenStore;
@@ -61,6 +62,8 @@ public class QuerySideConfiguration {
     ConfigurerModule cacheInMemory() {
         return configurer -> configurer.eventProcessing(processing -> processing
                 .registerTokenStore(CACHE_GROUP, config -> new InMemoryTokenStore())
+                // Nothing of it is in the database: no transaction (and no savepoint) per batch.
+                .registerTransactionManager(CACHE_GROUP, config -> NoTransactionManager.instance())
                 .registerDeadLetterQueue(CACHE_GROUP, config -> InMemorySequencedDeadLetterQueue.<EventMessage<?>>defaultQueue())
                 .registerDeadLetterPolicy(CACHE_GROUP, config -> DeadLetterQueues::parkUnlessTransient));
     }

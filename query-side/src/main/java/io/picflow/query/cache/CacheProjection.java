@@ -25,11 +25,14 @@ import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
+import org.axonframework.eventhandling.ResetHandler;
 import org.axonframework.eventhandling.SequenceNumber;
 import org.axonframework.eventhandling.Timestamp;
 import org.axonframework.messaging.annotation.MetaDataValue;
 import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
 import org.axonframework.messaging.unitofwork.UnitOfWork;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -45,11 +48,15 @@ class CacheProjection {
 
     static final String PROCESSING_GROUP = "cache";
 
+    private static final Logger log = LoggerFactory.getLogger(CacheProjection.class);
+
     private final KeyValueCache cache;
+    private final ReadCache readCache;
     private final ReadModelUpdates updates;
 
-    CacheProjection(KeyValueCache cache, ReadModelUpdates updates) {
+    CacheProjection(KeyValueCache cache, ReadCache readCache, ReadModelUpdates updates) {
         this.cache = cache;
+        this.readCache = readCache;
         this.updates = updates;
     }
 
@@ -57,28 +64,33 @@ class CacheProjection {
     void on(ImageDownloadRequested event, @Timestamp Instant at, @MetaDataValue(MetadataKeys.CORRELATION_ID) String correlationId) {
         DownloadView requested = DownloadView.requested(event.downloadId(), event.url(), event.fileName(), event.tags(),
                 event.requestedBy(), correlationId, at);
-        afterCommit(() -> cache.create(ReadCache.downloadKey(event.downloadId()), new CachedDownload(requested, 0)));
+        var key = ReadCache.downloadKey(event.downloadId());
+        afterCommit(() -> cache.create(key, new CachedDownload(requested, 0)), key);
     }
 
     @EventHandler
     void on(DownloadEvent event, @SequenceNumber long sequence, @Timestamp Instant at) {
         DownloadChange change = DownloadChanges.of(event);
         if (change != null) {
-            afterCommit(() -> cache.update(ReadCache.downloadKey(event.downloadId()), cached -> cached.version() >= sequence
-                    ? cached : new CachedDownload(cached.view().with(change, at), sequence)));
+            var key = ReadCache.downloadKey(event.downloadId());
+            afterCommit(() -> cache.update(key, cached -> cached.version() >= sequence
+                    ? cached : new CachedDownload(cached.view().with(change, at), sequence)), key);
         }
         if (event instanceof ImageStored stored) {
-            afterCommit(() -> stored(stored, at));
+            afterCommit(() -> stored(stored, at), ReadCache.imageKey(stored.imageId()));
         }
     }
 
-    /** The first download of an image creates its entry; later ones (identical bytes from elsewhere) add their URL. */
+    /**
+     * The first download of an image creates its entry; later ones (identical bytes from elsewhere) add their
+     * URL. The image counts as stored when it first was, as in PostgreSQL, whatever order two downloads commit in.
+     */
     private void stored(ImageStored event, Instant at) {
         boolean known = cache.update(ReadCache.imageKey(event.imageId()), image -> {
             TreeSet<String> sources = new TreeSet<>(image.sourceUrls());
             sources.add(event.sourceUrl());
             return new ImageView(image.imageId(), image.format(), image.contentType(), image.width(), image.height(), image.bytes(),
-                    image.sha256(), List.copyOf(sources), image.storedAt(), image.favoriteCount());
+                    image.sha256(), List.copyOf(sources), at.isBefore(image.storedAt()) ? at : image.storedAt(), image.favoriteCount());
         });
         if (!known) {
             cache.create(ReadCache.imageKey(event.imageId()), new ImageView(event.imageId(), event.format(), event.contentType(),
@@ -88,8 +100,8 @@ class CacheProjection {
 
     @EventHandler
     void on(UserRegistered event, @Timestamp Instant at) {
-        afterCommit(() -> cache.create(ReadCache.userKey(event.userId()),
-                new CachedUser(event.userId(), event.displayName(), at, FavoriteCounts.NONE)));
+        var key = ReadCache.userKey(event.userId());
+        afterCommit(() -> cache.create(key, new CachedUser(event.userId(), event.displayName(), at, FavoriteCounts.NONE)), key);
     }
 
     @EventHandler
@@ -97,7 +109,7 @@ class CacheProjection {
         afterCommit(() -> {
             counts(event.actorId(), counts -> counts.plusFavorites(1));
             counts(event.targetId(), counts -> counts.plusFavoritedBy(1));
-        });
+        }, ReadCache.userKey(event.actorId()), ReadCache.userKey(event.targetId()));
     }
 
     @EventHandler
@@ -105,7 +117,7 @@ class CacheProjection {
         afterCommit(() -> {
             counts(event.actorId(), counts -> counts.plusFavorites(-1));
             counts(event.targetId(), counts -> counts.plusFavoritedBy(-1));
-        });
+        }, ReadCache.userKey(event.actorId()), ReadCache.userKey(event.targetId()));
     }
 
     @EventHandler
@@ -113,7 +125,7 @@ class CacheProjection {
         afterCommit(() -> {
             counts(event.userA(), counts -> counts.plusMutuals(1));
             counts(event.userB(), counts -> counts.plusMutuals(1));
-        });
+        }, ReadCache.userKey(event.userA()), ReadCache.userKey(event.userB()));
     }
 
     @EventHandler
@@ -121,7 +133,7 @@ class CacheProjection {
         afterCommit(() -> {
             counts(event.userA(), counts -> counts.plusMutuals(-1));
             counts(event.userB(), counts -> counts.plusMutuals(-1));
-        });
+        }, ReadCache.userKey(event.userA()), ReadCache.userKey(event.userB()));
     }
 
     @EventHandler
@@ -129,7 +141,7 @@ class CacheProjection {
         afterCommit(() -> {
             counts(event.actorId(), counts -> counts.plusFavoriteImages(1));
             imageFavorites(event.imageId(), 1);
-        });
+        }, ReadCache.userKey(event.actorId()), ReadCache.imageKey(event.imageId()));
     }
 
     @EventHandler
@@ -137,7 +149,7 @@ class CacheProjection {
         afterCommit(() -> {
             counts(event.actorId(), counts -> counts.plusFavoriteImages(-1));
             imageFavorites(event.imageId(), -1);
-        });
+        }, ReadCache.userKey(event.actorId()), ReadCache.imageKey(event.imageId()));
     }
 
     private void counts(String userId, UnaryOperator<FavoriteCounts> change) {
@@ -148,25 +160,49 @@ class CacheProjection {
         cache.update(ReadCache.imageKey(imageId), image -> image.withFavoriteCount(image.favoriteCount() + delta));
     }
 
+    /** A rebuild from the first event (tokens reset) starts from an empty cache, read from PostgreSQL meanwhile. */
+    @ResetHandler
+    void onReset() {
+        readCache.rebuilding();
+        cache.clear();
+    }
+
+    /** A change to apply after the batch commits, and the entries it touches. */
+    private record Change(Runnable change, KeyValueCache.Key<?>... touched) {
+    }
+
     /**
      * Applies {@code change} once the batch commits, in event order. (Axon runs a unit of work's
-     * after-commit handlers in reverse order of registration, so the batch keeps one ordered list.)
+     * after-commit handlers in reverse order of registration, so the batch keeps one ordered list.) The
+     * token has moved on by then: a change that fails drops the entries it touches, which are then read
+     * from PostgreSQL, rather than leaving them inexact.
      */
-    private void afterCommit(Runnable change) {
+    private void afterCommit(Runnable change, KeyValueCache.Key<?>... touched) {
+        Change pending = new Change(change, touched);
         if (!CurrentUnitOfWork.isStarted()) {
-            change.run();
-            updates.signal();
+            apply(List.of(pending));
             return;
         }
         UnitOfWork<?> unitOfWork = CurrentUnitOfWork.get();
-        List<Runnable> changes = unitOfWork.getOrComputeResource(CacheProjection.class.getName(), key -> {
-            List<Runnable> list = new ArrayList<>();
-            unitOfWork.afterCommit(u -> {
-                list.forEach(Runnable::run);
-                updates.signal();
-            });
+        List<Change> changes = unitOfWork.getOrComputeResource(CacheProjection.class.getName(), key -> {
+            List<Change> list = new ArrayList<>();
+            unitOfWork.afterCommit(u -> apply(list));
             return list;
         });
-        changes.add(change);
+        changes.add(pending);
+    }
+
+    private void apply(List<Change> changes) {
+        for (Change pending : changes) {
+            try {
+                pending.change().run();
+            } catch (RuntimeException e) {
+                log.error("A cache change failed; dropping the entries it touches, which are read from PostgreSQL instead", e);
+                for (KeyValueCache.Key<?> key : pending.touched()) {
+                    cache.forget(key);
+                }
+            }
+        }
+        updates.signal();
     }
 }

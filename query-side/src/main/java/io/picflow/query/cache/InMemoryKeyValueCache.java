@@ -2,6 +2,7 @@ package io.picflow.query.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.util.Optional;
@@ -11,21 +12,21 @@ import org.springframework.stereotype.Component;
 
 /**
  * {@link KeyValueCache} in this node's memory: Caffeine, bounded by {@code picflow.cache.max-entries}
- * (W-TinyLFU keeps what is read often). Evictions are remembered ({@link EvictedKeys}) so that an
- * evicted entry is never re-created from a partial history.
+ * (W-TinyLFU keeps what is read often). Evictions of entries that several events may create are
+ * remembered ({@link EvictedKeys}), so that an evicted entry is never re-created from a partial history.
  */
 @Component
 class InMemoryKeyValueCache implements KeyValueCache {
 
-    private final Cache<String, Object> entries;
+    private final Cache<KeyValueCache.Key<?>, Object> entries;
     private final EvictedKeys evicted = new EvictedKeys();
 
     InMemoryKeyValueCache(@Value("${picflow.cache.max-entries:200000}") long maxEntries, MeterRegistry registry) {
         this.entries = Caffeine.newBuilder()
                 .maximumSize(maxEntries)
-                // Maintenance (and so eviction) on the writing thread: an eviction is recorded before the next event.
+                // Maintenance on the calling thread, not a pool: evictions are recorded in the same atomic step.
                 .executor(Runnable::run)
-                .evictionListener((String key, Object value, com.github.benmanes.caffeine.cache.RemovalCause cause) -> evicted.add(key))
+                .evictionListener((KeyValueCache.Key<?> key, Object value, RemovalCause cause) -> remember(key))
                 .recordStats()
                 .build();
         CaffeineCacheMetrics.monitor(registry, entries, "read-model");
@@ -34,20 +35,34 @@ class InMemoryKeyValueCache implements KeyValueCache {
     @Override
     @SuppressWarnings("unchecked")
     public <V> Optional<V> get(Key<V> key) {
-        return Optional.ofNullable((V) entries.getIfPresent(key.name()));
+        return Optional.ofNullable((V) entries.getIfPresent(key));
     }
 
     @Override
     public <V> void create(Key<V> key, V value) {
-        if (!evicted.mayContain(key.name())) {
-            entries.asMap().putIfAbsent(key.name(), value);
-        }
+        // Evictions of created-once entries are not recorded, so only forgotten ones (and rare false positives) stay out.
+        entries.asMap().compute(key, (k, existing) -> existing != null || evicted.mayContain(k.name()) ? existing : value);
     }
 
     @Override
     @SuppressWarnings("unchecked")
     public <V> boolean update(Key<V> key, UnaryOperator<V> change) {
-        return entries.asMap().computeIfPresent(key.name(), (name, value) -> change.apply((V) value)) != null;
+        return entries.asMap().computeIfPresent(key, (k, value) -> change.apply((V) value)) != null;
+    }
+
+    @Override
+    public void forget(Key<?> key) {
+        entries.asMap().compute(key, (k, value) -> {
+            evicted.add(k.name()); // recorded before the entry goes: no create can slip in between
+            return null;
+        });
+    }
+
+    /** Only entries that several events may create need remembering (which keeps the filter sparse). */
+    private void remember(KeyValueCache.Key<?> key) {
+        if (!key.createdOnce()) {
+            evicted.add(key.name());
+        }
     }
 
     @Override

@@ -11,8 +11,12 @@ import java.util.function.UnaryOperator;
  */
 public interface KeyValueCache {
 
-    /** A key and the type of its value. */
-    record Key<V>(String name) {
+    /**
+     * A key and the type of its value. {@code createdOnce}: exactly one event ever creates this entry (a
+     * download's request, a user's registration), so an evicted one can never come back by itself; otherwise
+     * (an image, stored once per download of the same bytes) the cache must remember that it evicted it.
+     */
+    record Key<V>(String name, boolean createdOnce) {
     }
 
     <V> Optional<V> get(Key<V> key);
@@ -25,6 +29,9 @@ public interface KeyValueCache {
 
     /** Changes the entry if it is present; returns whether it was. */
     <V> boolean update(Key<V> key, UnaryOperator<V> change);
+
+    /** Drops an entry as if evicted (it is not re-created): for an entry a change could not be applied to. */
+    void forget(Key<?> key);
 
     /** Forgets every entry, and every eviction (for a rebuild from the first event). */
     void clear();

@@ -3,9 +3,11 @@ package io.picflow.query.cache;
 import io.picflow.query.downloads.DownloadView;
 import io.picflow.query.images.ImageView;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.axonframework.config.EventProcessingConfiguration;
-import org.axonframework.eventhandling.EventTrackerStatus;
 import org.axonframework.eventhandling.StreamingEventProcessor;
+import org.axonframework.eventhandling.TrackingToken;
+import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.springframework.context.annotation.Lazy;
 import org.springframework.stereotype.Component;
 
@@ -23,24 +25,28 @@ public class ReadCache {
     }
 
     static KeyValueCache.Key<CachedDownload> downloadKey(String downloadId) {
-        return new KeyValueCache.Key<>("download:" + downloadId);
+        return new KeyValueCache.Key<>("download:" + downloadId, true);
     }
 
     static KeyValueCache.Key<ImageView> imageKey(String imageId) {
-        return new KeyValueCache.Key<>("image:" + imageId);
+        return new KeyValueCache.Key<>("image:" + imageId, false);
     }
 
     static KeyValueCache.Key<CachedUser> userKey(String userId) {
-        return new KeyValueCache.Key<>("user:" + userId);
+        return new KeyValueCache.Key<>("user:" + userId, true);
     }
 
     private final KeyValueCache cache;
     private final EventProcessingConfiguration processing;
+    private final EventStore eventStore;
     private volatile boolean caughtUp;
+    /** The head of the event store the cache must reach to be served: taken at the first read, or at a reset. */
+    private volatile OptionalLong catchUpTo;
 
-    ReadCache(KeyValueCache cache, @Lazy EventProcessingConfiguration processing) {
+    ReadCache(KeyValueCache cache, @Lazy EventProcessingConfiguration processing, @Lazy EventStore eventStore) {
         this.cache = cache;
         this.processing = processing;
+        this.eventStore = eventStore;
     }
 
     public Optional<DownloadView> download(String downloadId) {
@@ -55,13 +61,28 @@ public class ReadCache {
         return ready() ? cache.get(userKey(userId)) : Optional.empty();
     }
 
-    /** Whether the cache's processor has reached the head of the event store once since this node started. */
+    /** The cache is being rebuilt from the first event: readers go to PostgreSQL until it has caught up again. */
+    void rebuilding() {
+        caughtUp = false;
+        catchUpTo = null;
+    }
+
+    /**
+     * Whether the cache's processor has reached the head of the event store as it was when first asked
+     * (after this node started, or after the last rebuild).
+     */
     public boolean ready() {
         if (!caughtUp) {
+            if (catchUpTo == null) {
+                TrackingToken head = eventStore.createHeadToken();
+                catchUpTo = head == null ? OptionalLong.empty() : head.position();
+            }
+            long target = catchUpTo.orElse(-1);
             caughtUp = processing.eventProcessor(CacheProjection.PROCESSING_GROUP, StreamingEventProcessor.class)
                     .map(processor -> {
                         var status = processor.processingStatus();
-                        return !status.isEmpty() && status.values().stream().allMatch(EventTrackerStatus::isCaughtUp);
+                        return !status.isEmpty() && status.values().stream().allMatch(segment -> segment.isCaughtUp()
+                                || segment.getCurrentPosition().orElse(-1) >= target);
                     })
                     .orElse(false);
         }

@@ -25,7 +25,9 @@ public class ImageReadModel {
     void recordStored(SqlBatch batch, ImageView image, String downloadId, String url, String requestedBy, Instant at) {
         OffsetDateTime storedAt = OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
         batch.add("image:" + image.imageId(), "INSERT INTO image (image_id, sha256, format, content_type, width, height, bytes, stored_at) "
-                        + "VALUES (:id, :sha, :format, :type, :width, :height, :bytes, :at) ON CONFLICT (image_id) DO NOTHING",
+                        // Stored when first stored, whichever of two downloads of the same bytes commits first.
+                        + "VALUES (:id, :sha, :format, :type, :width, :height, :bytes, :at) "
+                        + "ON CONFLICT (image_id) DO UPDATE SET stored_at = LEAST(image.stored_at, excluded.stored_at)",
                 parameters("id", image.imageId(), "sha", image.sha256(), "format", image.format(), "type", image.contentType(),
                         "width", image.width(), "height", image.height(), "bytes", image.bytes(), "at", storedAt));
         batch.add("image_source:" + image.imageId().length() + ":" + image.imageId() + downloadId,

@@ -13,7 +13,7 @@ class InMemoryKeyValueCacheTest {
     @Test
     void it_stays_bounded_and_an_evicted_entry_is_neither_updated_nor_created_again() {
         InMemoryKeyValueCache cache = new InMemoryKeyValueCache(10, new SimpleMeterRegistry());
-        List<KeyValueCache.Key<Long>> keys = IntStream.range(0, 200).mapToObj(i -> new KeyValueCache.Key<Long>("count:" + i)).toList();
+        List<KeyValueCache.Key<Long>> keys = IntStream.range(0, 200).mapToObj(i -> new KeyValueCache.Key<Long>("image:" + i, false)).toList();
         keys.forEach(key -> cache.create(key, 0L));
 
         assertThat(cache.size()).isLessThanOrEqualTo(10);
@@ -30,19 +30,20 @@ class InMemoryKeyValueCacheTest {
     }
 
     @Test
-    void creating_an_existing_entry_keeps_it_and_clearing_forgets_evictions_too() {
+    void creating_an_existing_entry_keeps_it_a_forgotten_entry_stays_away_and_clearing_forgets_that_too() {
         InMemoryKeyValueCache cache = new InMemoryKeyValueCache(10, new SimpleMeterRegistry());
-        KeyValueCache.Key<String> key = new KeyValueCache.Key<>("user:ann");
+        KeyValueCache.Key<String> key = new KeyValueCache.Key<>("user:ann", true);
         cache.create(key, "first");
         cache.create(key, "second");
         assertThat(cache.get(key)).contains("first");
 
-        IntStream.range(0, 200).forEach(i -> cache.create(new KeyValueCache.Key<>("filler:" + i), "x"));
+        cache.forget(key);
+        cache.create(key, "third");
+        assertThat(cache.get(key)).isEmpty();
+
         cache.clear();
-        assertThat(cache.size()).isZero();
-        IntStream.range(0, 10).forEach(i -> cache.create(new KeyValueCache.Key<>("filler:" + i), "again"));
-        assertThat(IntStream.range(0, 10).filter(i -> cache.get(new KeyValueCache.Key<String>("filler:" + i)).isPresent()).count())
-                .isEqualTo(10);
+        cache.create(key, "after the rebuild");
+        assertThat(cache.get(key)).contains("after the rebuild");
     }
 
     @Test
