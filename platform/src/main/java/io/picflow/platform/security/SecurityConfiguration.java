@@ -27,7 +27,7 @@ import org.springframework.security.web.SecurityFilterChain;
 @EnableConfigurationProperties(SecurityProperties.class)
 public class SecurityConfiguration {
 
-    /** The query side's WebSocket endpoint (docs/websocket.md). */
+    /** The query side's WebSocket endpoints: {@code /ws} (docs/websocket.md) and {@code /ws/admin} (docs/operations.md). */
     public static final String WEB_SOCKET_PATH = "/ws";
 
     @Bean
@@ -56,7 +56,7 @@ public class SecurityConfiguration {
     @Bean
     @Order(0)
     SecurityFilterChain webSocketSecurity(HttpSecurity http) throws Exception {
-        http.securityMatcher(WEB_SOCKET_PATH)
+        http.securityMatcher(WEB_SOCKET_PATH, WEB_SOCKET_PATH + "/**")
                 .csrf(csrf -> csrf.disable())
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .requestCache(cache -> cache.disable())

@@ -12,6 +12,7 @@ import io.picflow.events.favorites.UserFavorited;
 import io.picflow.events.favorites.UserUnfavorited;
 import io.picflow.events.users.UserRegistered;
 import io.picflow.query.ReadModelUpdates;
+import io.picflow.query.WriteTargets;
 import io.picflow.query.cache.ReadCache.CachedDownload;
 import io.picflow.query.downloads.DownloadChange;
 import io.picflow.query.downloads.DownloadChanges;
@@ -22,6 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
@@ -50,12 +52,10 @@ class CacheProjection {
 
     private static final Logger log = LoggerFactory.getLogger(CacheProjection.class);
 
-    private final KeyValueCache cache;
     private final ReadCache readCache;
     private final ReadModelUpdates updates;
 
-    CacheProjection(KeyValueCache cache, ReadCache readCache, ReadModelUpdates updates) {
-        this.cache = cache;
+    CacheProjection(ReadCache readCache, ReadModelUpdates updates) {
         this.readCache = readCache;
         this.updates = updates;
     }
@@ -65,7 +65,7 @@ class CacheProjection {
         DownloadView requested = DownloadView.requested(event.downloadId(), event.url(), event.fileName(), event.tags(),
                 event.requestedBy(), correlationId, at);
         var key = ReadCache.downloadKey(event.downloadId());
-        afterCommit(() -> cache.create(key, new CachedDownload(requested, 0)), key);
+        afterCommit(cache -> cache.create(key, new CachedDownload(requested, 0)), key);
     }
 
     @EventHandler
@@ -73,11 +73,11 @@ class CacheProjection {
         DownloadChange change = DownloadChanges.of(event);
         if (change != null) {
             var key = ReadCache.downloadKey(event.downloadId());
-            afterCommit(() -> cache.update(key, cached -> cached.version() >= sequence
+            afterCommit(cache -> cache.update(key, cached -> cached.version() >= sequence
                     ? cached : new CachedDownload(cached.view().with(change, at), sequence)), key);
         }
         if (event instanceof ImageStored stored) {
-            afterCommit(() -> stored(stored, at), ReadCache.imageKey(stored.imageId()));
+            afterCommit(cache -> stored(cache, stored, at), ReadCache.imageKey(stored.imageId()));
         }
     }
 
@@ -85,7 +85,7 @@ class CacheProjection {
      * The first download of an image creates its entry; later ones (identical bytes from elsewhere) add their
      * URL. The image counts as stored when it first was, as in PostgreSQL, whatever order two downloads commit in.
      */
-    private void stored(ImageStored event, Instant at) {
+    private static void stored(KeyValueCache cache, ImageStored event, Instant at) {
         boolean known = cache.update(ReadCache.imageKey(event.imageId()), image -> {
             TreeSet<String> sources = new TreeSet<>(image.sourceUrls());
             sources.add(event.sourceUrl());
@@ -101,62 +101,62 @@ class CacheProjection {
     @EventHandler
     void on(UserRegistered event, @Timestamp Instant at) {
         var key = ReadCache.userKey(event.userId());
-        afterCommit(() -> cache.create(key, new CachedUser(event.userId(), event.displayName(), at, FavoriteCounts.NONE)), key);
+        afterCommit(cache -> cache.create(key, new CachedUser(event.userId(), event.displayName(), at, FavoriteCounts.NONE)), key);
     }
 
     @EventHandler
     void on(UserFavorited event) {
-        afterCommit(() -> {
-            counts(event.actorId(), counts -> counts.plusFavorites(1));
-            counts(event.targetId(), counts -> counts.plusFavoritedBy(1));
+        afterCommit(cache -> {
+            counts(cache, event.actorId(), counts -> counts.plusFavorites(1));
+            counts(cache, event.targetId(), counts -> counts.plusFavoritedBy(1));
         }, ReadCache.userKey(event.actorId()), ReadCache.userKey(event.targetId()));
     }
 
     @EventHandler
     void on(UserUnfavorited event) {
-        afterCommit(() -> {
-            counts(event.actorId(), counts -> counts.plusFavorites(-1));
-            counts(event.targetId(), counts -> counts.plusFavoritedBy(-1));
+        afterCommit(cache -> {
+            counts(cache, event.actorId(), counts -> counts.plusFavorites(-1));
+            counts(cache, event.targetId(), counts -> counts.plusFavoritedBy(-1));
         }, ReadCache.userKey(event.actorId()), ReadCache.userKey(event.targetId()));
     }
 
     @EventHandler
     void on(MutualFavoriteFormed event) {
-        afterCommit(() -> {
-            counts(event.userA(), counts -> counts.plusMutuals(1));
-            counts(event.userB(), counts -> counts.plusMutuals(1));
+        afterCommit(cache -> {
+            counts(cache, event.userA(), counts -> counts.plusMutuals(1));
+            counts(cache, event.userB(), counts -> counts.plusMutuals(1));
         }, ReadCache.userKey(event.userA()), ReadCache.userKey(event.userB()));
     }
 
     @EventHandler
     void on(MutualFavoriteDissolved event) {
-        afterCommit(() -> {
-            counts(event.userA(), counts -> counts.plusMutuals(-1));
-            counts(event.userB(), counts -> counts.plusMutuals(-1));
+        afterCommit(cache -> {
+            counts(cache, event.userA(), counts -> counts.plusMutuals(-1));
+            counts(cache, event.userB(), counts -> counts.plusMutuals(-1));
         }, ReadCache.userKey(event.userA()), ReadCache.userKey(event.userB()));
     }
 
     @EventHandler
     void on(ImageFavorited event) {
-        afterCommit(() -> {
-            counts(event.actorId(), counts -> counts.plusFavoriteImages(1));
-            imageFavorites(event.imageId(), 1);
+        afterCommit(cache -> {
+            counts(cache, event.actorId(), counts -> counts.plusFavoriteImages(1));
+            imageFavorites(cache, event.imageId(), 1);
         }, ReadCache.userKey(event.actorId()), ReadCache.imageKey(event.imageId()));
     }
 
     @EventHandler
     void on(ImageUnfavorited event) {
-        afterCommit(() -> {
-            counts(event.actorId(), counts -> counts.plusFavoriteImages(-1));
-            imageFavorites(event.imageId(), -1);
+        afterCommit(cache -> {
+            counts(cache, event.actorId(), counts -> counts.plusFavoriteImages(-1));
+            imageFavorites(cache, event.imageId(), -1);
         }, ReadCache.userKey(event.actorId()), ReadCache.imageKey(event.imageId()));
     }
 
-    private void counts(String userId, UnaryOperator<FavoriteCounts> change) {
+    private static void counts(KeyValueCache cache, String userId, UnaryOperator<FavoriteCounts> change) {
         cache.update(ReadCache.userKey(userId), user -> user.withCounts(change));
     }
 
-    private void imageFavorites(String imageId, int delta) {
+    private static void imageFavorites(KeyValueCache cache, String imageId, int delta) {
         cache.update(ReadCache.imageKey(imageId), image -> image.withFavoriteCount(image.favoriteCount() + delta));
     }
 
@@ -164,38 +164,40 @@ class CacheProjection {
     @ResetHandler
     void onReset() {
         readCache.rebuilding();
-        cache.clear();
+        readCache.live().clear();
     }
 
     /** A change to apply after the batch commits, and the entries it touches. */
-    private record Change(Runnable change, KeyValueCache.Key<?>... touched) {
+    private record Change(Consumer<KeyValueCache> change, KeyValueCache.Key<?>... touched) {
     }
 
     /**
      * Applies {@code change} once the batch commits, in event order. (Axon runs a unit of work's
      * after-commit handlers in reverse order of registration, so the batch keeps one ordered list.) The
      * token has moved on by then: a change that fails drops the entries it touches, which are then read
-     * from PostgreSQL, rather than leaving them inexact.
+     * from PostgreSQL, rather than leaving them inexact. The cache written is the one in service, or a
+     * rebuild's new one ({@link WriteTargets}).
      */
-    private void afterCommit(Runnable change, KeyValueCache.Key<?>... touched) {
+    private void afterCommit(Consumer<KeyValueCache> change, KeyValueCache.Key<?>... touched) {
         Change pending = new Change(change, touched);
+        KeyValueCache cache = WriteTargets.orLive(KeyValueCache.class, readCache.live());
         if (!CurrentUnitOfWork.isStarted()) {
-            apply(List.of(pending));
+            apply(cache, List.of(pending));
             return;
         }
         UnitOfWork<?> unitOfWork = CurrentUnitOfWork.get();
         List<Change> changes = unitOfWork.getOrComputeResource(CacheProjection.class.getName(), key -> {
             List<Change> list = new ArrayList<>();
-            unitOfWork.afterCommit(u -> apply(list));
+            unitOfWork.afterCommit(u -> apply(cache, list));
             return list;
         });
         changes.add(pending);
     }
 
-    private void apply(List<Change> changes) {
+    private void apply(KeyValueCache cache, List<Change> changes) {
         for (Change pending : changes) {
             try {
-                pending.change().run();
+                pending.change().accept(cache);
             } catch (RuntimeException e) {
                 log.error("A cache change failed; dropping the entries it touches, which are read from PostgreSQL instead", e);
                 for (KeyValueCache.Key<?> key : pending.touched()) {

@@ -18,18 +18,49 @@ import org.springframework.stereotype.Component;
 @Component
 class InMemoryKeyValueCache implements KeyValueCache {
 
-    private final Cache<KeyValueCache.Key<?>, Object> entries;
-    private final EvictedKeys evicted = new EvictedKeys();
+    private static final String METRICS_NAME = "read-model";
+
+    private final long maxEntries;
+    private final MeterRegistry registry;
+    // Replaced together, and only while nothing writes (adopt): a rebuild's new generation.
+    private volatile Cache<KeyValueCache.Key<?>, Object> entries;
+    private volatile EvictedKeys evicted = new EvictedKeys();
 
     InMemoryKeyValueCache(@Value("${picflow.cache.max-entries:200000}") long maxEntries, MeterRegistry registry) {
-        this.entries = Caffeine.newBuilder()
+        this.maxEntries = maxEntries;
+        this.registry = registry;
+        this.entries = newEntries();
+        if (registry != null) {
+            CaffeineCacheMetrics.monitor(registry, entries, METRICS_NAME);
+        }
+    }
+
+    private Cache<KeyValueCache.Key<?>, Object> newEntries() {
+        return Caffeine.newBuilder()
                 .maximumSize(maxEntries)
                 // Maintenance on the calling thread, not a pool: evictions are recorded in the same atomic step.
                 .executor(Runnable::run)
                 .evictionListener((KeyValueCache.Key<?> key, Object value, RemovalCause cause) -> remember(key))
                 .recordStats()
                 .build();
-        CaffeineCacheMetrics.monitor(registry, entries, "read-model");
+    }
+
+    @Override
+    public KeyValueCache emptyCopy() {
+        return new InMemoryKeyValueCache(maxEntries, null); // its metrics are registered when it is adopted
+    }
+
+    @Override
+    public void adopt(KeyValueCache rebuilt) {
+        InMemoryKeyValueCache other = (InMemoryKeyValueCache) rebuilt;
+        evicted = other.evicted;
+        entries = other.entries;
+        if (registry != null) {
+            // Caffeine's meters hold the cache they observe: the old ones would go on reporting the old generation.
+            registry.getMeters().stream().filter(meter -> METRICS_NAME.equals(meter.getId().getTag("cache"))).toList()
+                    .forEach(registry::remove);
+            CaffeineCacheMetrics.monitor(registry, entries, METRICS_NAME);
+        }
     }
 
     @Override

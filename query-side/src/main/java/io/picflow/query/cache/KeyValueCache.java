@@ -37,4 +37,13 @@ public interface KeyValueCache {
     void clear();
 
     long size();
+
+    /** A new, empty cache with the same bounds, not in service: a rebuild fills it. */
+    KeyValueCache emptyCopy();
+
+    /**
+     * Serves {@code rebuilt}'s entries from now on instead of this cache's own: the last step of a
+     * rebuild, taken while nothing writes to either. {@code rebuilt} comes from {@link #emptyCopy()}.
+     */
+    void adopt(KeyValueCache rebuilt);
 }

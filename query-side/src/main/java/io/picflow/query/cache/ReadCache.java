@@ -49,6 +49,11 @@ public class ReadCache {
         this.eventStore = eventStore;
     }
 
+    /** The cache in service (a rebuild fills an {@link KeyValueCache#emptyCopy()} of it, then has it {@link KeyValueCache#adopt adopt} that). */
+    public KeyValueCache live() {
+        return cache;
+    }
+
     public Optional<DownloadView> download(String downloadId) {
         return ready() ? cache.get(downloadKey(downloadId)).map(CachedDownload::view) : Optional.empty();
     }

@@ -3,10 +3,6 @@ package io.picflow.query.live;
 import io.picflow.platform.security.CurrentUser;
 import io.picflow.platform.security.TokenAuthenticator;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.web.socket.CloseStatus;
@@ -14,7 +10,6 @@ import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.adapter.standard.StandardWebSocketSession;
 import org.springframework.web.socket.handler.TextWebSocketHandler;
-import org.springframework.web.util.UriComponentsBuilder;
 
 /**
  * {@code /ws}: authenticates the connection, checks what it asks to follow, and hands it to the
@@ -42,12 +37,12 @@ class LiveSocketHandler extends TextWebSocketHandler {
     public void afterConnectionEstablished(WebSocketSession session) throws IOException {
         Map<String, List<String>> parameters;
         try {
-            parameters = queryParameters(session.getUri());
+            parameters = SocketHandshake.queryParameters(session.getUri());
         } catch (IllegalArgumentException e) {
             session.close(new CloseStatus(SubscriptionRequest.CLOSE_BAD_REQUEST, "Malformed query string"));
             return;
         }
-        TokenAuthenticator.Authenticated authenticated = authenticator.authenticate(token(session, parameters)).orElse(null);
+        TokenAuthenticator.Authenticated authenticated = authenticator.authenticate(SocketHandshake.token(session, parameters)).orElse(null);
         if (authenticated == null) {
             session.close(new CloseStatus(CLOSE_UNAUTHENTICATED, "Missing, invalid or expired token"));
             return;
@@ -96,33 +91,6 @@ class LiveSocketHandler extends TextWebSocketHandler {
                 throw new SubscriptionRequest.Refusal(SubscriptionRequest.CLOSE_FORBIDDEN, "Not your download");
             }
         }
-    }
-
-    /** Browsers cannot set headers on a WebSocket, so the token may also come as access_token. */
-    private static String token(WebSocketSession session, Map<String, List<String>> parameters) {
-        List<String> fromQuery = parameters.get("access_token");
-        if (fromQuery != null && !fromQuery.isEmpty()) {
-            return fromQuery.get(0);
-        }
-        String header = session.getHandshakeHeaders().getFirst("Authorization");
-        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return header.substring(7).trim();
-        }
-        return null;
-    }
-
-    private static Map<String, List<String>> queryParameters(URI uri) {
-        Map<String, List<String>> decoded = new LinkedHashMap<>();
-        if (uri == null) {
-            return decoded;
-        }
-        UriComponentsBuilder.fromUri(uri).build().getQueryParams().forEach((name, values) -> decoded.put(
-                decode(name), values.stream().map(v -> v == null ? null : decode(v)).toList()));
-        return decoded;
-    }
-
-    private static String decode(String value) {
-        return URLDecoder.decode(value, StandardCharsets.UTF_8);
     }
 
     private record SessionSink(WebSocketSession session) implements Subscriber.Sink {

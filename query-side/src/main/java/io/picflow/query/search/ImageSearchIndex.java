@@ -1,5 +1,6 @@
 package io.picflow.query.search;
 
+import io.picflow.query.WriteTargets;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -85,6 +86,66 @@ public class ImageSearchIndex {
 
     public String alias() {
         return alias;
+    }
+
+    /** A concrete index a rebuild writes to, in place of the alias ({@link io.picflow.query.WriteTargets}). */
+    public record Target(String index) {
+    }
+
+    /** Where the current batch's documents go: the alias, or a rebuild's new index. */
+    String writeIndex() {
+        return WriteTargets.orLive(Target.class, new Target(alias)).index();
+    }
+
+    /** The index the alias points to now. */
+    public String currentIndex() {
+        ensureExists();
+        JsonNode answer = perform(new Request("GET", "/_alias/" + alias));
+        return answer.propertyNames().iterator().next();
+    }
+
+    /**
+     * Creates an empty index with the mapping, not yet behind the alias, for a rebuild (a leftover of a
+     * rebuild that did not finish is replaced). It is not refreshed while it is filled, which makes the
+     * bulk writes cheaper; {@link #swapAlias} refreshes it.
+     */
+    public void createIndex(String index) {
+        deleteIndex(index);
+        Request create = new Request("PUT", "/" + index);
+        create.setEntity(new StringEntity(MAPPING, ContentType.APPLICATION_JSON));
+        perform(create);
+        Request settings = new Request("PUT", "/" + index + "/_settings");
+        settings.setEntity(new StringEntity("{\"index\":{\"refresh_interval\":\"-1\"}}", ContentType.APPLICATION_JSON));
+        perform(settings);
+        Request health = new Request("GET", "/_cluster/health/" + index);
+        health.addParameter("wait_for_status", "yellow");
+        health.addParameter("timeout", "30s");
+        perform(health);
+    }
+
+    /** Deletes an index if it exists. */
+    public void deleteIndex(String index) {
+        try {
+            int status = status(new Request("DELETE", "/" + index));
+            if (status >= 400 && status != 404) {
+                throw new Unavailable("Elasticsearch answered " + status + " deleting index " + index, null);
+            }
+        } catch (IOException e) {
+            throw new Unavailable("Elasticsearch is unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    /** Puts {@code to} behind the alias in place of {@code from}, in one atomic step, with searches seeing all of it. */
+    public void swapAlias(String from, String to) {
+        Request settings = new Request("PUT", "/" + to + "/_settings");
+        settings.setEntity(new StringEntity("{\"index\":{\"refresh_interval\":null}}", ContentType.APPLICATION_JSON));
+        perform(settings);
+        perform(new Request("POST", "/" + to + "/_refresh"));
+        Request swap = new Request("POST", "/_aliases");
+        swap.setEntity(new StringEntity("{\"actions\":[{\"remove\":{\"index\":\"" + from + "\",\"alias\":\"" + alias
+                + "\"}},{\"add\":{\"index\":\"" + to + "\",\"alias\":\"" + alias + "\",\"is_write_index\":true}}]}",
+                ContentType.APPLICATION_JSON));
+        perform(swap);
     }
 
     /** Creates {@code <alias>-v1} with the mapping and the alias unless the alias exists. */

@@ -107,7 +107,7 @@ class ImageSearchProjection {
     }
 
     private void upsert(String imageId, ObjectNode doc) {
-        String action = json.writeValueAsString(Map.of("update", Map.of("_index", index.alias(), "_id", imageId,
+        String action = json.writeValueAsString(Map.of("update", Map.of("_index", index.writeIndex(), "_id", imageId,
                 "retry_on_conflict", 3)));
         String body = json.writeValueAsString(Map.of("doc", doc, "doc_as_upsert", true));
         List<String> bulk = batchBulk();

@@ -1,39 +1,17 @@
 package io.picflow.query.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.picflow.devservices.TestTokens;
-import io.picflow.events.MetadataKeys;
-import io.picflow.events.downloads.ImageDownloadCompleted;
-import io.picflow.events.downloads.ImageDownloadFailed;
-import io.picflow.events.downloads.ImageDownloadRequested;
-import io.picflow.events.downloads.ImageFetchProgressed;
-import io.picflow.events.downloads.ImageFetchStarted;
-import io.picflow.events.downloads.ImageFetched;
-import io.picflow.events.downloads.ImageStored;
-import io.picflow.events.favorites.ImageFavorited;
-import io.picflow.events.favorites.ImageUnfavorited;
-import io.picflow.events.favorites.MutualFavoriteFormed;
-import io.picflow.events.favorites.UserFavorited;
-import io.picflow.events.users.UserRegistered;
-import io.picflow.query.QuerySideConfiguration;
 import io.picflow.query.downloads.DownloadReadModel;
 import io.picflow.query.favorites.FavoriteCounts;
 import io.picflow.query.favorites.FavoritesReadModel;
 import io.picflow.query.images.ImageReadModel;
 import io.picflow.query.support.QuerySideTest;
-import java.time.Duration;
+import io.picflow.query.support.RealisticHistory;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import org.axonframework.config.EventProcessingConfiguration;
-import org.axonframework.eventhandling.EventMessage;
-import org.axonframework.eventhandling.GenericDomainEventMessage;
 import org.axonframework.eventhandling.StreamingEventProcessor;
-import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -50,16 +28,7 @@ class CacheTest extends QuerySideTest {
     private static final JsonMapper json = JsonMapper.builder().build();
 
     @Autowired
-    EventStore eventStore;
-
-    @Autowired
-    EventProcessingConfiguration processing;
-
-    @Autowired
     KeyValueCache cache;
-
-    @Autowired
-    ReadCache readCache;
 
     @Autowired
     DownloadReadModel downloads;
@@ -75,37 +44,16 @@ class CacheTest extends QuerySideTest {
 
     @Test
     void the_cache_holds_what_postgresql_holds_serves_the_endpoints_and_is_the_same_after_a_rebuild() {
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        String ann = "ann-" + run;
-        String bob = "bob-" + run;
-        String cat = "cat-" + run;
-        String imageId = "%064x".formatted(Math.abs(run.hashCode()));
-        String stored = "stored-" + run;
-        String again = "again-" + run;
-        String failed = "failed-" + run;
-        Instant t = Instant.parse("2026-11-02T10:00:00Z");
-
-        List<EventMessage<?>> history = new ArrayList<>();
-        for (String user : List.of(ann, bob, cat)) {
-            history.add(event("User", "user-" + user, 0, new UserRegistered(user, "Name of " + user), t));
-        }
-        history.addAll(completedDownload(stored, ann, imageId, "https://a.example.com/1.png", t.plusSeconds(1)));
-        history.addAll(completedDownload(again, bob, imageId, "https://b.example.com/same.png", t.plusSeconds(20)));
-        history.add(event("ImageDownload", failed, 0, new ImageDownloadRequested(failed, "https://c.example.com/x", "x", List.of(), cat),
-                t.plusSeconds(2)));
-        history.add(event("ImageDownload", failed, 1, new ImageFetchStarted(failed, 1, 1, 0), t.plusSeconds(3)));
-        history.add(event("ImageDownload", failed, 2, new ImageDownloadFailed(failed, "NOT_AN_IMAGE", "HTML page", false, 1),
-                t.plusSeconds(4)));
-        String pair = "pair-" + run;
-        history.add(event("Relationship", pair, 0, new UserFavorited(ann, bob, "profile"), t.plusSeconds(30)));
-        history.add(event("Relationship", pair, 1, new UserFavorited(bob, ann, "profile"), t.plusSeconds(31)));
-        history.add(event("Relationship", pair, 2, new MutualFavoriteFormed(ann, bob, bob), t.plusSeconds(31)));
-        history.add(event("Relationship", "pair2-" + run, 0, new UserFavorited(cat, ann, "search"), t.plusSeconds(32)));
-        for (String user : List.of(ann, bob, cat)) {
-            history.add(event("ImageFavorite", "fav-" + user + run, 0, new ImageFavorited(user, imageId, "gallery"), t.plusSeconds(40)));
-        }
-        history.add(event("ImageFavorite", "fav-" + cat + run, 1, new ImageUnfavorited(cat, imageId), t.plusSeconds(41)));
-        eventStore.publish(history);
+        RealisticHistory history = RealisticHistory.create();
+        String ann = history.ann();
+        String bob = history.bob();
+        String cat = history.cat();
+        String imageId = history.imageId();
+        String stored = history.stored();
+        String again = history.again();
+        String failed = history.failed();
+        Instant t = history.start();
+        eventStore.publish(history.events());
 
         awaitAllAtHead();
         assertCacheMatchesPostgres(List.of(stored, again, failed), imageId, List.of(ann, bob, cat));
@@ -166,31 +114,5 @@ class CacheTest extends QuerySideTest {
             assertThat(user.displayName()).isEqualTo(jdbc.sql("SELECT display_name FROM user_profile WHERE user_id = :id")
                     .param("id", id).query(String.class).single());
         }
-    }
-
-    private List<EventMessage<?>> completedDownload(String id, String user, String imageId, String url, Instant at) {
-        return List.of(
-                event("ImageDownload", id, 0, new ImageDownloadRequested(id, url, "f.png", List.of("cats"), user), at),
-                event("ImageDownload", id, 1, new ImageFetchStarted(id, 1, 1, 0), at.plusSeconds(1)),
-                event("ImageDownload", id, 2, new ImageFetchProgressed(id, 1, 500, 1000L), at.plusSeconds(2)),
-                event("ImageDownload", id, 3, new ImageFetched(id, 1, 1000, "image/png", imageId), at.plusSeconds(3)),
-                event("ImageDownload", id, 4, new ImageStored(id, imageId, imageId, 1000, "PNG", "image/png", 10, 10, url, "f.png",
-                        List.of("cats"), user), at.plusSeconds(5)),
-                event("ImageDownload", id, 5, new ImageDownloadCompleted(id, imageId), at.plusSeconds(6)));
-    }
-
-    private static EventMessage<?> event(String type, String aggregateId, long sequence, Object payload, Instant at) {
-        return new GenericDomainEventMessage<>(type, aggregateId, sequence, payload, Map.of(MetadataKeys.CORRELATION_ID, "c-" + aggregateId),
-                UUID.randomUUID().toString(), at);
-    }
-
-    /** Every query-side processor (the PostgreSQL read models and the cache) has passed the head of the store. */
-    private void awaitAllAtHead() {
-        long head = eventStore.createHeadToken().position().orElseThrow();
-        await().atMost(Duration.ofSeconds(30)).until(() -> QuerySideConfiguration.ALL_PROCESSING_GROUPS.stream().allMatch(group ->
-                processing.eventProcessor(group, StreamingEventProcessor.class).map(p -> !p.processingStatus().isEmpty()
-                        && p.processingStatus().values().stream().allMatch(s -> s.getCurrentPosition().orElse(-1) >= head)).orElse(false)));
-        // Caught up: the cache serves readers (Axon marks a segment caught up once it finds no further event).
-        await().atMost(Duration.ofSeconds(10)).until(readCache::ready);
     }
 }

@@ -1,5 +1,14 @@
 package io.picflow.query.support;
 
+import static org.awaitility.Awaitility.await;
+
+import io.picflow.query.QuerySideConfiguration;
+import io.picflow.query.cache.ReadCache;
+import java.time.Duration;
+import org.axonframework.config.EventProcessingConfiguration;
+import org.axonframework.eventhandling.StreamingEventProcessor;
+import org.axonframework.eventsourcing.eventstore.EventStore;
+import org.springframework.beans.factory.annotation.Autowired;
 import io.picflow.devservices.ApiClient;
 import io.picflow.devservices.TestServices;
 import io.picflow.query.QuerySideApplication;
@@ -21,6 +30,25 @@ public abstract class QuerySideTest {
     @DynamicPropertySource
     static void services(DynamicPropertyRegistry registry) {
         TestServices.applicationProperties(true).forEach((key, value) -> registry.add(key, () -> value));
+    }
+
+    @Autowired
+    protected EventStore eventStore;
+
+    @Autowired
+    protected EventProcessingConfiguration processing;
+
+    @Autowired
+    protected ReadCache readCache;
+
+    /** Every query-side processor (the PostgreSQL read models, the search index and the cache) has passed the head of the store. */
+    protected void awaitAllAtHead() {
+        long head = eventStore.createHeadToken().position().orElseThrow();
+        await().atMost(Duration.ofSeconds(30)).until(() -> QuerySideConfiguration.ALL_PROCESSING_GROUPS.stream().allMatch(group ->
+                processing.eventProcessor(group, StreamingEventProcessor.class).map(p -> !p.processingStatus().isEmpty()
+                        && p.processingStatus().values().stream().allMatch(s -> s.getCurrentPosition().orElse(-1) >= head)).orElse(false)));
+        // Caught up: the cache serves readers (Axon marks a segment caught up once it finds no further event).
+        await().atMost(Duration.ofSeconds(10)).until(readCache::ready);
     }
 
     protected ApiClient api() {

@@ -1,0 +1,66 @@
+package io.picflow.query.rebuild;
+
+import io.picflow.platform.security.TokenAuthenticator;
+import io.picflow.query.live.SocketHandshake;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.TextMessage;
+import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.handler.TextWebSocketHandler;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code /ws/admin}: the admins' stream. Authenticated like {@code /ws} (bearer token in the header or
+ * {@code access_token}); a token without the admin role is closed with 4403. A new client first gets
+ * the progress of every rebuild this node remembers, then every change as it happens.
+ */
+class AdminSocketHandler extends TextWebSocketHandler {
+
+    static final int CLOSE_UNAUTHENTICATED = 4401;
+    static final int CLOSE_FORBIDDEN = 4403;
+
+    private final TokenAuthenticator authenticator;
+    private final ProjectionRebuilds rebuilds;
+    private final RebuildStream stream;
+    private final JsonMapper json;
+
+    AdminSocketHandler(TokenAuthenticator authenticator, ProjectionRebuilds rebuilds, RebuildStream stream, JsonMapper json) {
+        this.authenticator = authenticator;
+        this.rebuilds = rebuilds;
+        this.stream = stream;
+        this.json = json;
+    }
+
+    @Override
+    public void afterConnectionEstablished(WebSocketSession session) throws IOException {
+        Map<String, List<String>> parameters;
+        try {
+            parameters = SocketHandshake.queryParameters(session.getUri());
+        } catch (IllegalArgumentException e) {
+            session.close(new CloseStatus(4400, "Malformed query string"));
+            return;
+        }
+        var authenticated = authenticator.authenticate(SocketHandshake.token(session, parameters)).orElse(null);
+        if (authenticated == null) {
+            session.close(new CloseStatus(CLOSE_UNAUTHENTICATED, "Missing, invalid or expired token"));
+            return;
+        }
+        if (!authenticated.user().admin()) {
+            session.close(new CloseStatus(CLOSE_FORBIDDEN, "The admin stream needs the admin role"));
+            return;
+        }
+        WebSocketSession safe = RebuildStream.safe(session);
+        // Joined before the snapshot is sent: a change in between arrives twice rather than not at all.
+        stream.join(safe);
+        for (ProjectionRebuild rebuild : rebuilds.all()) {
+            stream.send(safe, new TextMessage(json.writeValueAsString(rebuild.progress())));
+        }
+    }
+
+    @Override
+    public void afterConnectionClosed(WebSocketSession session, CloseStatus status) {
+        stream.leave(session);
+    }
+}

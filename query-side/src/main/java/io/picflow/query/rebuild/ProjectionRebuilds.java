@@ -1,0 +1,442 @@
+package io.picflow.query.rebuild;
+
+import io.picflow.platform.axon.DeadLetterQueues;
+import io.picflow.query.WriteTargets;
+import io.picflow.query.rebuild.ProjectionRebuild.Phase;
+import io.picflow.query.rebuild.ProjectionRebuild.State;
+import io.picflow.query.rebuild.RebuildableReadModels.ReadModel;
+import jakarta.annotation.PreDestroy;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.axonframework.common.transaction.NoTransactionManager;
+import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.config.EventProcessingConfiguration;
+import org.axonframework.eventhandling.AbstractEventProcessor;
+import org.axonframework.eventhandling.EventHandlerInvoker;
+import org.axonframework.eventhandling.EventMessage;
+import org.axonframework.eventhandling.EventMessageHandler;
+import org.axonframework.eventhandling.EventTrackerStatus;
+import org.axonframework.eventhandling.MultiEventHandlerInvoker;
+import org.axonframework.eventhandling.SimpleEventHandlerInvoker;
+import org.axonframework.eventhandling.StreamingEventProcessor;
+import org.axonframework.eventhandling.TrackedEventMessage;
+import org.axonframework.eventhandling.TrackingToken;
+import org.axonframework.eventhandling.async.SequencingPolicy;
+import org.axonframework.eventhandling.deadletter.DeadLetteringEventHandlerInvoker;
+import org.axonframework.eventhandling.pooled.PooledStreamingEventProcessor;
+import org.axonframework.eventhandling.tokenstore.TokenStore;
+import org.axonframework.eventsourcing.eventstore.EventStore;
+import org.axonframework.messaging.StreamableMessageSource;
+import org.axonframework.messaging.deadletter.DeadLetter;
+import org.axonframework.messaging.deadletter.InMemorySequencedDeadLetterQueue;
+import org.axonframework.messaging.deadletter.SequencedDeadLetterQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Lazy;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Rebuilds read models from the first event while the service stays up (docs/adr/0009-rebuilds.md).
+ *
+ * <p>A rebuild runs the read model's own handlers in a processor of its own ({@code <name>.rebuild}),
+ * writing into a new generation of the read model (shadow tables, a new search index, a new cache) while
+ * the live processor goes on updating the generation in service, which queries keep reading. Once the
+ * rebuild has caught up, the live processor is stopped, the rebuild reads the last events, and one
+ * transaction puts the new generation in service, hands the rebuild's tokens to the live processor and
+ * replaces the group's dead letters with the rebuild's. The live processor then goes on from there. A
+ * rebuild that fails or is cancelled drops its generation; the old one never left service.
+ */
+@Service
+public class ProjectionRebuilds {
+
+    /** The read model does not exist or cannot be rebuilt. */
+    public static final class UnknownReadModel extends RuntimeException {
+        UnknownReadModel(String message) {
+            super(message);
+        }
+    }
+
+    /** A rebuild of that read model is already running (on this node). */
+    public static final class AlreadyRunning extends RuntimeException {
+        final String rebuildId;
+
+        AlreadyRunning(String rebuildId) {
+            super("A rebuild of this read model is already running: " + rebuildId);
+            this.rebuildId = rebuildId;
+        }
+    }
+
+    static final String REBUILD_SUFFIX = ".rebuild";
+    private static final int FINISHED_KEPT = 100;
+    private static final Logger log = LoggerFactory.getLogger(ProjectionRebuilds.class);
+
+    private final RebuildableReadModels readModels;
+    private final EventProcessingConfiguration processing;
+    private final EventStore eventStore;
+    private final StreamableMessageSource<TrackedEventMessage<?>> events;
+    private final TransactionManager axonTransactions;
+    private final TransactionTemplate handOverTransaction;
+    private final RebuildStream stream;
+    private final Clock clock;
+    private final Duration progressInterval;
+    private final Duration handOverTimeout;
+    private final int batchSize;
+    private final Map<String, ProjectionRebuild> rebuilds = new LinkedHashMap<>();
+    private final Map<String, ProjectionRebuild> running = new ConcurrentHashMap<>();
+    private final ExecutorService runners = Executors.newCachedThreadPool(threads("projection-rebuild"));
+
+    ProjectionRebuilds(RebuildableReadModels readModels, @Lazy EventProcessingConfiguration processing, @Lazy EventStore eventStore,
+            @Lazy @Qualifier("notifyingEventSource") StreamableMessageSource<TrackedEventMessage<?>> events,
+            TransactionManager axonTransactions, PlatformTransactionManager transactions, RebuildStream stream,
+            @Value("${picflow.rebuild.progress-interval:500ms}") Duration progressInterval,
+            @Value("${picflow.rebuild.hand-over-timeout:5m}") Duration handOverTimeout,
+            @Value("${picflow.rebuild.batch-size:100}") int batchSize) {
+        this.readModels = readModels;
+        this.processing = processing;
+        this.eventStore = eventStore;
+        this.events = events;
+        this.axonTransactions = axonTransactions;
+        this.handOverTransaction = new TransactionTemplate(transactions);
+        this.stream = stream;
+        this.clock = Clock.systemUTC();
+        this.progressInterval = progressInterval;
+        this.handOverTimeout = handOverTimeout;
+        this.batchSize = batchSize;
+    }
+
+    /** Starts rebuilding read model {@code name}; the rebuild runs in the background. */
+    public ProjectionRebuild start(String name) {
+        ReadModel model = readModels.find(name).orElseThrow(() -> new UnknownReadModel("No read model named '" + name
+                + "' can be rebuilt; these can: " + String.join(", ", readModels.names())));
+        StreamingEventProcessor live = processing.eventProcessor(name, StreamingEventProcessor.class)
+                .orElseThrow(() -> new UnknownReadModel("Read model '" + name + "' has no event processor on this node"));
+        ProjectionRebuild rebuild = new ProjectionRebuild(UUID.randomUUID().toString(), name, clock);
+        ProjectionRebuild other = running.putIfAbsent(name, rebuild);
+        if (other != null) {
+            throw new AlreadyRunning(other.id());
+        }
+        remember(rebuild);
+        runners.execute(() -> run(rebuild, model, live));
+        return rebuild;
+    }
+
+    public Optional<ProjectionRebuild> find(String name, String rebuildId) {
+        synchronized (rebuilds) {
+            return Optional.ofNullable(rebuilds.get(rebuildId)).filter(rebuild -> rebuild.projection().equals(name));
+        }
+    }
+
+    /** Every rebuild this node remembers: the running ones and the last finished ones. */
+    public List<ProjectionRebuild> all() {
+        synchronized (rebuilds) {
+            return new ArrayList<>(rebuilds.values());
+        }
+    }
+
+    public List<String> names() {
+        return readModels.names();
+    }
+
+    /** Asks a running rebuild to stop; it does unless it is already handing over. */
+    public void cancel(ProjectionRebuild rebuild) {
+        rebuild.requestCancel();
+    }
+
+    private void remember(ProjectionRebuild rebuild) {
+        synchronized (rebuilds) {
+            rebuilds.put(rebuild.id(), rebuild);
+            List<String> finished = rebuilds.values().stream().filter(r -> !r.isRunning()).map(ProjectionRebuild::id)
+                    .collect(Collectors.toCollection(ArrayList::new));
+            for (int i = 0; i < finished.size() - FINISHED_KEPT; i++) {
+                rebuilds.remove(finished.get(i));
+            }
+        }
+    }
+
+    private void run(ProjectionRebuild rebuild, ReadModel model, StreamingEventProcessor live) {
+        String group = model.name();
+        String rebuildName = group + REBUILD_SUFFIX;
+        TokenStore tokens = processing.tokenStore(group);
+        List<RebuildTarget> targets = readModels.targets(model);
+        InMemorySequencedDeadLetterQueue<EventMessage<?>> deadLetters = InMemorySequencedDeadLetterQueue.defaultQueue();
+        ScheduledExecutorService coordinator = Executors.newSingleThreadScheduledExecutor(threads("rebuild-" + group + "-coordinator"));
+        ScheduledExecutorService workers = Executors.newScheduledThreadPool(2, threads("rebuild-" + group + "-worker"));
+        boolean liveWasRunning = live.isRunning();
+        boolean liveStopped = false;
+        PooledStreamingEventProcessor processor = null;
+        State outcome = State.FAILED;
+        String error = null;
+        try {
+            log.info("Rebuilding read model {} ({})", group, rebuild.id());
+            publish(rebuild);
+            targets.forEach(RebuildTarget::prepare);
+            deleteTokens(tokens, rebuildName); // what a rebuild that did not finish (the node stopped) left behind
+            SequencingPolicy<? super EventMessage<?>> sequencing = sequencingPolicy(live);
+            int segments = Math.max(1, tokens.fetchSegments(group).length);
+            processor = processor(rebuild, rebuildName, segments, targets, tokens, deadLetters, sequencing, live, coordinator, workers);
+            processor.start();
+
+            rebuild.phase(Phase.CATCHING_UP);
+            while (!reached(rebuild, processor, segments, head())) {
+                publish(rebuild);
+                rebuild.pauseOrCancel(progressInterval);
+            }
+
+            // Hand-over: the live processor stops, the rebuild reads what came meanwhile, and takes over.
+            rebuild.checkNotCancelled();
+            rebuild.phase(Phase.HANDING_OVER);
+            publish(rebuild);
+            live.shutdownAsync().get(1, TimeUnit.MINUTES);
+            liveStopped = true;
+            long finalHead = head();
+            long deadline = System.nanoTime() + handOverTimeout.toNanos();
+            while (!reached(rebuild, processor, segments, finalHead)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("The rebuild did not reach position " + finalHead + " within " + handOverTimeout);
+                }
+                rebuild.pauseOrCancel(progressInterval);
+            }
+            processor.shutdownAsync().get(1, TimeUnit.MINUTES);
+            rebuild.checkNotCancelled();
+            handOverTransaction.executeWithoutResult(status -> {
+                targets.forEach(RebuildTarget::swapIn);
+                moveTokens(tokens, rebuildName, group);
+                replaceDeadLetters(group, deadLetters, sequencing);
+            });
+            outcome = State.COMPLETED;
+            for (RebuildTarget target : targets) {
+                try {
+                    target.dropOld();
+                } catch (RuntimeException e) {
+                    log.warn("Could not drop the old generation of read model {} (it is out of service): {}", group, e.toString());
+                }
+            }
+        } catch (ProjectionRebuild.Cancelled cancelled) {
+            outcome = State.CANCELLED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error = "interrupted (the node is stopping)";
+        } catch (Exception e) {
+            error = e.toString();
+            log.error("Rebuilding read model {} ({}) failed; the read model in service stays", group, rebuild.id(), e);
+        } finally {
+            if (processor != null) {
+                shutDownQuietly(processor);
+            }
+            coordinator.shutdownNow();
+            workers.shutdownNow();
+            if (outcome != State.COMPLETED) {
+                for (RebuildTarget target : targets) {
+                    try {
+                        target.discard();
+                    } catch (RuntimeException e) {
+                        log.warn("Could not drop the unfinished generation of read model {}: {}", group, e.toString());
+                    }
+                }
+                try {
+                    deleteTokens(tokens, rebuildName);
+                } catch (RuntimeException e) {
+                    log.warn("Could not delete the tokens of {}: {}", rebuildName, e.toString());
+                }
+            }
+            if (liveStopped && liveWasRunning) {
+                live.start();
+            }
+            rebuild.finish(outcome, error);
+            running.remove(group, rebuild);
+            remember(rebuild);
+            publish(rebuild);
+            log.info("Rebuild {} of read model {}: {}", rebuild.id(), group, outcome);
+        }
+    }
+
+    private PooledStreamingEventProcessor processor(ProjectionRebuild rebuild, String rebuildName, int segments,
+            List<RebuildTarget> targets, TokenStore tokens, SequencedDeadLetterQueue<EventMessage<?>> deadLetters,
+            SequencingPolicy<? super EventMessage<?>> sequencing, StreamingEventProcessor live,
+            ScheduledExecutorService coordinator, ScheduledExecutorService workers) {
+        TransactionManager transactions = transactions(targets);
+        DeadLetteringEventHandlerInvoker invoker = DeadLetteringEventHandlerInvoker.builder()
+                .eventHandlers(handlers(live))
+                .sequencingPolicy(sequencing)
+                .queue(deadLetters)
+                .enqueuePolicy(DeadLetterQueues::parkUnlessTransient)
+                .transactionManager(transactions)
+                .build();
+        PooledStreamingEventProcessor processor = PooledStreamingEventProcessor.builder()
+                .name(rebuildName)
+                .eventHandlerInvoker(invoker)
+                .messageSource(events)
+                .tokenStore(tokens)
+                .transactionManager(transactions)
+                .coordinatorExecutor(coordinator)
+                .workerExecutor(workers)
+                .initialSegmentCount(segments)
+                .maxClaimedSegments(segments)
+                .initialToken(StreamableMessageSource::createTailToken)
+                .batchSize(batchSize)
+                .build();
+        Map<Class<?>, Object> writeTargets = new HashMap<>();
+        targets.forEach(target -> writeTargets.putAll(target.writeTargets()));
+        processor.registerHandlerInterceptor(WriteTargets.directingTo(writeTargets));
+        processor.registerHandlerInterceptor((unitOfWork, chain) -> {
+            rebuild.processed();
+            return chain.proceed();
+        });
+        return processor;
+    }
+
+    /** The cache has no transaction; the PostgreSQL read models' transactions find the shadow tables first. */
+    private TransactionManager transactions(List<RebuildTarget> targets) {
+        for (RebuildTarget target : targets) {
+            if (target instanceof ShadowTables tables) {
+                return tables.transactions(axonTransactions);
+            }
+        }
+        return NoTransactionManager.instance();
+    }
+
+    /** The live processor's handlers, as Axon wrapped them (with this side's handler enhancers, such as the savepoints). */
+    private static List<EventMessageHandler> handlers(StreamingEventProcessor live) {
+        List<EventMessageHandler> handlers = new ArrayList<>();
+        for (SimpleEventHandlerInvoker invoker : invokers(((AbstractEventProcessor) live).eventHandlerInvoker())) {
+            handlers.addAll(invoker.eventHandlers());
+        }
+        return handlers;
+    }
+
+    private static SequencingPolicy<? super EventMessage<?>> sequencingPolicy(StreamingEventProcessor live) {
+        return invokers(((AbstractEventProcessor) live).eventHandlerInvoker()).get(0).getSequencingPolicy();
+    }
+
+    private static List<SimpleEventHandlerInvoker> invokers(EventHandlerInvoker invoker) {
+        List<SimpleEventHandlerInvoker> found = new ArrayList<>();
+        if (invoker instanceof MultiEventHandlerInvoker multi) {
+            multi.delegates().forEach(delegate -> found.addAll(invokers(delegate)));
+        } else if (invoker instanceof SimpleEventHandlerInvoker simple) {
+            found.add(simple);
+        }
+        if (found.isEmpty() && !(invoker instanceof MultiEventHandlerInvoker)) {
+            throw new IllegalStateException("Cannot rebuild with an event handler invoker of type " + invoker.getClass().getName());
+        }
+        return found;
+    }
+
+    /**
+     * Whether every segment of the rebuild has read the store up to {@code head}, or to its end (the
+     * position of a segment stops short of the head when the last events are of types the read model
+     * ignores). Only speed depends on it: whatever the rebuild has not read when it stops, the live
+     * processor reads after it, from the tokens it hands over.
+     */
+    private static boolean reached(ProjectionRebuild rebuild, PooledStreamingEventProcessor processor, int segments, long head) {
+        Collection<EventTrackerStatus> claimed = processor.processingStatus().values();
+        long position = claimed.stream().mapToLong(status -> status.getCurrentPosition().orElse(-1)).min().orElse(-1);
+        rebuild.moved(position, head);
+        return processor.isRunning() && claimed.size() >= segments
+                && claimed.stream().allMatch(status -> !status.isErrorState()
+                        && (status.getCurrentPosition().orElse(-1) >= head || status.isCaughtUp()));
+    }
+
+    private long head() {
+        TrackingToken head = eventStore.createHeadToken();
+        return head == null ? -1 : head.position().orElse(-1);
+    }
+
+    /** The rebuild's tokens become the live processor's, so that it goes on from where the rebuild stopped. */
+    private static void moveTokens(TokenStore tokens, String from, String to) {
+        Set<Integer> live = Arrays.stream(tokens.fetchSegments(to)).boxed().collect(Collectors.toSet());
+        for (int segment : tokens.fetchSegments(from)) {
+            TrackingToken token = tokens.fetchToken(from, segment); // claims it, so that it can be deleted
+            if (live.remove(segment)) {
+                tokens.storeToken(token, to, segment); // fails if another node holds this segment: the hand-over rolls back
+            } else {
+                tokens.initializeSegment(token, to, segment);
+            }
+            tokens.releaseClaim(to, segment);
+            tokens.deleteToken(from, segment);
+        }
+        for (int segment : live) { // segments the rebuild did not have (the live processor was split or merged)
+            tokens.fetchToken(to, segment);
+            tokens.deleteToken(to, segment);
+        }
+    }
+
+    private static void deleteTokens(TokenStore tokens, String processorName) {
+        for (int segment : tokens.fetchSegments(processorName)) {
+            tokens.fetchToken(processorName, segment);
+            tokens.deleteToken(processorName, segment);
+        }
+    }
+
+    /**
+     * The group's dead letters are replaced by the rebuild's: the events that failed in the rebuild, once
+     * each, instead of the old ones plus the same ones again.
+     */
+    private void replaceDeadLetters(String group, SequencedDeadLetterQueue<EventMessage<?>> rebuilt,
+            SequencingPolicy<? super EventMessage<?>> sequencing) {
+        Optional<SequencedDeadLetterQueue<EventMessage<?>>> queue = processing.deadLetterQueue(group);
+        if (queue.isEmpty()) {
+            return;
+        }
+        queue.get().clear();
+        for (Iterable<DeadLetter<? extends EventMessage<?>>> sequence : rebuilt.deadLetters()) {
+            for (DeadLetter<? extends EventMessage<?>> letter : sequence) {
+                Object sequenceId = sequencing.getSequenceIdentifierFor(letter.message());
+                queue.get().enqueue(sequenceId != null ? sequenceId : letter.message().getIdentifier(), letter);
+            }
+        }
+    }
+
+    private void publish(ProjectionRebuild rebuild) {
+        stream.publish(rebuild.progress());
+    }
+
+    private static void shutDownQuietly(PooledStreamingEventProcessor processor) {
+        try {
+            processor.shutdownAsync().get(1, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            log.warn("The rebuild processor {} did not stop cleanly: {}", processor.getName(), e.toString());
+        }
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    @PreDestroy
+    void stop() {
+        running.values().forEach(ProjectionRebuild::requestCancel);
+        runners.shutdown();
+        try {
+            runners.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
