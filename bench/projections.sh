@@ -20,7 +20,7 @@ if [[ "${SKIP_BUILD:-0}" != "1" ]]; then
 fi
 ./mvnw -q -B -pl query-side dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$ROOT/$CLASSES/classpath.txt" >&2
 CP="query-side/target/classes:$(cat "$CLASSES/classpath.txt")"
-javac --release 17 -d "$CLASSES" -cp "$CP" bench/projections/ProjectionCatchUpBench.java
+javac --release 17 -d "$CLASSES" -cp "$CP" bench/projections/ProjectionCatchUpBench.java bench/projections/RealisticEvents.java
 
 RESULT_FILE="$RESULTS/projections-$STAMP.md"
 {

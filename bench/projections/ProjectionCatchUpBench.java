@@ -1,33 +1,14 @@
 import io.picflow.devservices.TestServices;
-import io.picflow.events.MetadataKeys;
-import io.picflow.events.downloads.ImageDownloadCompleted;
-import io.picflow.events.downloads.ImageDownloadRequested;
-import io.picflow.events.downloads.ImageFetchProgressed;
-import io.picflow.events.downloads.ImageFetchStarted;
-import io.picflow.events.downloads.ImageFetched;
-import io.picflow.events.downloads.ImageProcessed;
-import io.picflow.events.downloads.ImageStored;
-import io.picflow.events.downloads.ImageValidated;
-import io.picflow.events.favorites.ImageFavorited;
-import io.picflow.events.favorites.MutualFavoriteFormed;
-import io.picflow.events.favorites.UserFavorited;
-import io.picflow.events.users.UserRegistered;
 import io.picflow.query.QuerySideApplication;
 import io.picflow.query.QuerySideConfiguration;
 import io.picflow.query.cache.KeyValueCache;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.axonframework.config.EventProcessingConfiguration;
-import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.EventTrackerStatus;
-import org.axonframework.eventhandling.GenericDomainEventMessage;
 import org.axonframework.eventhandling.StreamingEventProcessor;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -56,12 +37,9 @@ public final class ProjectionCatchUpBench {
         long head;
         try (ConfigurableApplicationContext seeding = start(properties)) {
             EventStorageEngine storage = seeding.getBean(EventStorageEngine.class);
-            List<EventMessage<?>> all = realisticEvents(events);
             long started = System.nanoTime();
-            for (int from = 0; from < all.size(); from += 1000) {
-                storage.appendEvents(all.subList(from, Math.min(all.size(), from + 1000)));
-            }
-            System.err.printf("[bench] appended %d events in %.1f s%n", all.size(), (System.nanoTime() - started) / 1e9);
+            long appended = RealisticEvents.append(storage, events);
+            System.err.printf("[bench] appended %d events in %.1f s%n", appended, (System.nanoTime() - started) / 1e9);
             JdbcClient jdbc = seeding.getBean(JdbcClient.class);
             head = jdbc.sql("SELECT max(global_index) FROM domain_event_entry").query(Long.class).single();
             seeding.getBean(EventProcessingConfiguration.class).eventProcessors().values().forEach(p -> p.shutDown());
@@ -160,64 +138,5 @@ public final class ProjectionCatchUpBench {
             return !status.isEmpty() && status.values().stream().map(EventTrackerStatus::getCurrentPosition)
                     .allMatch(position -> position.isPresent() && position.getAsLong() >= head);
         }).orElse(false);
-    }
-
-    /** About 70 % download events (11 per download, 4 of them progress), the rest social. */
-    private static List<EventMessage<?>> realisticEvents(int total) {
-        List<EventMessage<?>> events = new ArrayList<>(total);
-        Random random = new Random(20261123);
-        Instant t = Instant.parse("2026-11-01T00:00:00Z");
-        int users = Math.max(10, total / 30);
-        List<String> imageIds = new ArrayList<>();
-        for (int u = 0; u < users && events.size() < total; u++) {
-            add(events, "User", "user-bench-" + u, 0, new UserRegistered("bench-" + u, "User " + u), t = t.plusMillis(5));
-        }
-        int downloads = 0;
-        Map<String, Long> pairSequence = new HashMap<>();
-        while (events.size() < total) {
-            if (random.nextInt(10) < 7) {
-                String id = "dl-" + downloads++;
-                String owner = "bench-" + random.nextInt(users);
-                String imageId = String.format("%064x", downloads);
-                imageIds.add(imageId);
-                long size = 10_000 + random.nextInt(5_000_000);
-                long s = 0;
-                add(events, "ImageDownload", id, s++, new ImageDownloadRequested(id, "https://img.example.com/" + id + ".png",
-                        id + ".png", List.of("tag" + random.nextInt(50)), owner), t = t.plusMillis(3));
-                add(events, "ImageDownload", id, s++, new ImageFetchStarted(id, 1, 1, 0), t = t.plusMillis(3));
-                for (int p = 1; p <= 4; p++) {
-                    add(events, "ImageDownload", id, s++, new ImageFetchProgressed(id, 1, size * p / 5, size), t = t.plusMillis(3));
-                }
-                add(events, "ImageDownload", id, s++, new ImageFetched(id, 1, size, "image/png", imageId), t = t.plusMillis(3));
-                add(events, "ImageDownload", id, s++, new ImageValidated(id, 1, "PNG", 800, 600), t = t.plusMillis(3));
-                add(events, "ImageDownload", id, s++, new ImageProcessed(id, 1, 256, 192), t = t.plusMillis(3));
-                add(events, "ImageDownload", id, s++, new ImageStored(id, imageId, imageId, size, "PNG", "image/png", 800, 600,
-                        "https://img.example.com/" + id + ".png", id + ".png", List.of("tag" + random.nextInt(50)), owner),
-                        t = t.plusMillis(3));
-                add(events, "ImageDownload", id, s, new ImageDownloadCompleted(id, imageId), t = t.plusMillis(3));
-            } else if (random.nextBoolean() || imageIds.isEmpty()) {
-                int a = random.nextInt(users);
-                int b = (a + 1 + random.nextInt(users - 1)) % users;
-                String pair = "pair-" + Math.min(a, b) + "-" + Math.max(a, b);
-                long s = pairSequence.merge(pair, 1L, Long::sum) - 1;
-                add(events, "Relationship", pair, s, new UserFavorited("bench-" + a, "bench-" + b, "bench"), t = t.plusMillis(3));
-                if (random.nextInt(5) == 0) {
-                    s = pairSequence.merge(pair, 1L, Long::sum) - 1;
-                    add(events, "Relationship", pair, s, new MutualFavoriteFormed("bench-" + Math.min(a, b),
-                            "bench-" + Math.max(a, b), "bench-" + a), t = t.plusMillis(3));
-                }
-            } else {
-                String user = "bench-" + random.nextInt(users);
-                String image = imageIds.get(random.nextInt(imageIds.size()));
-                add(events, "ImageFavorite", "fav-" + events.size(), 0, new ImageFavorited(user, image, "bench"),
-                        t = t.plusMillis(3));
-            }
-        }
-        return events.subList(0, total);
-    }
-
-    private static void add(List<EventMessage<?>> events, String type, String aggregateId, long sequence, Object payload, Instant at) {
-        events.add(new GenericDomainEventMessage<>(type, aggregateId, sequence, payload,
-                Map.of(MetadataKeys.CORRELATION_ID, "bench-" + aggregateId), java.util.UUID.randomUUID().toString(), at));
     }
 }

@@ -68,6 +68,9 @@ public final class DeadLetterQueues {
                         .schema(schema)
                         .genericSerializer(config.serializer())
                         .eventSerializer(config.eventSerializer())
+                        // Axon 4.13.0 pages two queries wrongly (AxonFramework#4544): see PagedDeadLetterStatements.
+                        .statementFactory(new PagedDeadLetterStatements<>(schema, config.serializer(), config.eventSerializer()))
+                        .pageSize(PagedDeadLetterStatements.PAGE_SIZE)
                         .build())
                 .registerDeadLetterPolicy(group, config -> DeadLetterQueues::parkUnlessTransient)
                 // Remembers which sequences are not parked, instead of asking the table for every event.

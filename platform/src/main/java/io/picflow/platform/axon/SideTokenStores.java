@@ -9,7 +9,8 @@ import org.axonframework.eventhandling.tokenstore.jdbc.TokenSchema;
 /**
  * Each side keeps the tokens of its processors in its own table (command_token_entry,
  * query_token_entry), created by its own Flyway history, so that the two sides can be deployed,
- * migrated and reset independently, and also run together in one process.
+ * migrated and reset independently, and also run together in one process. The stores can list their
+ * rows without claiming them ({@link InspectableJdbcTokenStore}), for the admin API.
  */
 public final class SideTokenStores {
 
@@ -32,10 +33,9 @@ public final class SideTokenStores {
     public static ConfigurerModule register(String table, Collection<String> processors, ConnectionProvider connections) {
         TokenSchema schema = schema(table);
         return configurer -> configurer.eventProcessing(processing -> processors.forEach(processor ->
-                processing.registerTokenStore(processor, config -> JdbcTokenStore.builder()
+                processing.registerTokenStore(processor, config -> new InspectableJdbcTokenStore(JdbcTokenStore.builder()
                         .connectionProvider(connections)
                         .serializer(config.serializer())
-                        .schema(schema)
-                        .build())));
+                        .schema(schema)))));
     }
 }

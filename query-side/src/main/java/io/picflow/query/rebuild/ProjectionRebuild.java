@@ -11,9 +11,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * One rebuild of one read model: its state and progress, as the runner ({@link ProjectionRebuilds})
  * moves it along. Readable from any thread.
  */
-final class ProjectionRebuild {
+public final class ProjectionRebuild {
 
-    enum State { RUNNING, COMPLETED, FAILED, CANCELLED }
+    public enum State { RUNNING, COMPLETED, FAILED, CANCELLED }
 
     /** What a running rebuild is doing. */
     enum Phase { PREPARING, CATCHING_UP, HANDING_OVER, DONE }
@@ -46,7 +46,7 @@ final class ProjectionRebuild {
         this.startedAt = clock.instant();
     }
 
-    String id() {
+    public String id() {
         return id;
     }
 
@@ -54,11 +54,11 @@ final class ProjectionRebuild {
         return projection;
     }
 
-    State state() {
+    public State state() {
         return state;
     }
 
-    boolean isRunning() {
+    public boolean isRunning() {
         return state == State.RUNNING;
     }
 
@@ -103,7 +103,7 @@ final class ProjectionRebuild {
         this.state = outcome;
     }
 
-    RebuildProgress progress() {
+    public RebuildProgress progress() {
         Instant end = finishedAt != null ? finishedAt : clock.instant();
         double seconds = Math.max(Duration.between(startedAt, end).toMillis(), 1) / 1000.0;
         double rate = processed.get() / seconds;

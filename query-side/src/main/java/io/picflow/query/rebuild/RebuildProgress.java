@@ -7,7 +7,7 @@ import java.time.Instant;
  * report about a rebuild. {@code position} is how far the rebuild has read the event store, {@code head}
  * the last event in the store, which the rebuild must reach before it can take over.
  */
-record RebuildProgress(String type, String rebuildId, String projection, ProjectionRebuild.State state, String phase,
+public record RebuildProgress(String type, String rebuildId, String projection, ProjectionRebuild.State state, String phase,
         long eventsProcessed, long position, long head, double eventsPerSecond, Long etaSeconds, Instant startedAt,
         Instant finishedAt, String error) {
 }

@@ -181,6 +181,36 @@ class RebuildTest extends QuerySideTest {
         assertThat(api().get("/api/admin/projections/users/rebuild/nope", TestTokens.admin("ops")).statusCode()).isEqualTo(404);
     }
 
+    @Test
+    void the_cli_rebuilds_a_read_model_and_follows_it_to_the_end() throws Exception {
+        CliRun followed = cli(TestTokens.admin("ops"), "rebuild", "favorites", "--follow");
+        assertThat(followed.exitCode()).as(followed.stderr()).isZero();
+        assertThat(followed.stdout()).contains("\"projection\":\"favorites\"").contains("\"state\":\"COMPLETED\"");
+
+        CliRun forbidden = cli(TestTokens.user("mallory"), "processors");
+        assertThat(forbidden.exitCode()).isEqualTo(1);
+        assertThat(forbidden.stderr()).contains("403");
+        CliRun unknown = cli(TestTokens.admin("ops"), "rebuild", "live-feed");
+        assertThat(unknown.exitCode()).isEqualTo(1);
+        assertThat(unknown.stderr()).contains("No read model named 'live-feed'");
+    }
+
+    private record CliRun(int exitCode, String stdout, String stderr) {
+    }
+
+    /** Runs scripts/PicflowAdmin.java as a user would, with this JVM's java launcher. */
+    private CliRun cli(String token, String... arguments) throws Exception {
+        java.nio.file.Path script = java.nio.file.Path.of("..", "scripts", "PicflowAdmin.java").toAbsolutePath().normalize();
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), script.toString(),
+                "--url", "http://127.0.0.1:" + port, "--token", token));
+        command.addAll(List.of(arguments));
+        java.io.File out = java.io.File.createTempFile("cli", ".out");
+        java.io.File err = java.io.File.createTempFile("cli", ".err");
+        Process process = new ProcessBuilder(command).redirectOutput(out).redirectError(err).start();
+        assertThat(process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).as("the CLI finished").isTrue();
+        return new CliRun(process.exitValue(), java.nio.file.Files.readString(out.toPath()), java.nio.file.Files.readString(err.toPath()));
+    }
+
     /** Starts a rebuild through the API and waits for its end. */
     private JsonNode rebuild(String name) {
         String id = start(name);
