@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -140,6 +141,32 @@ class DeadLetterAdminTest extends QuerySideTest {
     }
 
     @Test
+    void any_one_of_many_parked_sequences_can_be_retried() {
+        // More sequences than Axon offers to a retry per page (ten): each is reached, however far back in the queue.
+        Instant at = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        List<String> userIds = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            userIds.add(REFUSED_PREFIX + UUID.randomUUID());
+        }
+        eventStore.publish(userIds.stream().map(userId -> registration("user-" + userId, userId, at)).toList());
+        await().atMost(Duration.ofSeconds(30)).until(() -> ours().size() == userIds.size());
+        jdbc.sql("ALTER TABLE user_profile DROP CONSTRAINT " + CONSTRAINT).update();
+
+        // In the queue's order (least recently touched first), from the back.
+        List<String> sequences = new ArrayList<>(ours());
+        Collections.reverse(sequences);
+        for (String sequence : sequences) {
+            HttpResponse<String> retried = post("/api/admin/dead-letters/users/sequences/" + sequence + "/retry");
+            assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);
+            assertThat(json.readTree(retried.body()).get("succeeded").asBoolean()).as(sequence).isTrue();
+        }
+        assertThat(ours()).isEmpty();
+        for (String userId : userIds) {
+            assertThat(profiles(userId)).as(userId).isEqualTo(1);
+        }
+    }
+
+    @Test
     void unknown_groups_and_sequences_are_404_bad_pages_400_and_the_api_is_for_admins_only() {
         assertProblem(get("/api/admin/dead-letters/no-such-group"), 404);
         assertProblem(post("/api/admin/dead-letters/no-such-group/retry"), 404);
@@ -161,6 +188,20 @@ class DeadLetterAdminTest extends QuerySideTest {
         JsonNode body = json.readTree(page.body());
         assertThat(body.get("total").asLong()).isLessThanOrEqualTo(100);
         return Optional.ofNullable(find(body.get("sequences"), "sequenceId", id));
+    }
+
+    /** This test class's parked sequences of the users group, in the order the API lists them. */
+    private List<String> ours() {
+        HttpResponse<String> page = get("/api/admin/dead-letters/users?size=100");
+        assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+        List<String> ids = new ArrayList<>();
+        json.readTree(page.body()).get("sequences").forEach(sequence -> {
+            String id = sequence.get("sequenceId").asString();
+            if (id.startsWith("user-" + REFUSED_PREFIX)) {
+                ids.add(id);
+            }
+        });
+        return ids;
     }
 
     private static JsonNode find(JsonNode array, String field, String value) {
