@@ -109,7 +109,7 @@ class LiveFeed implements SmartLifecycle {
     void start(Subscriber subscriber, Long after, Instant tokenExpiresAt) {
         if (tokenExpiresAt != null) {
             long delay = Math.max(0, Duration.between(Instant.now(), tokenExpiresAt).toMillis());
-            expiries.schedule(() -> subscriber.close(4401, "Token expired"), delay, TimeUnit.MILLISECONDS);
+            expiries.schedule(() -> subscriber.close(SocketHandshake.CLOSE_UNAUTHENTICATED, "Token expired"), delay, TimeUnit.MILLISECONDS);
         }
         catchUps.execute(() -> catchUp(subscriber, after));
     }

@@ -18,7 +18,6 @@ import org.springframework.web.socket.handler.TextWebSocketHandler;
  */
 class LiveSocketHandler extends TextWebSocketHandler {
 
-    static final int CLOSE_UNAUTHENTICATED = 4401;
     private static final String SUBSCRIBER = "picflow.subscriber";
     /** Tomcat's limit for one blocking send (its default is 20 s). */
     private static final String TOMCAT_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
@@ -35,18 +34,12 @@ class LiveSocketHandler extends TextWebSocketHandler {
 
     @Override
     public void afterConnectionEstablished(WebSocketSession session) throws IOException {
-        Map<String, List<String>> parameters;
-        try {
-            parameters = SocketHandshake.queryParameters(session.getUri());
-        } catch (IllegalArgumentException e) {
-            session.close(new CloseStatus(SubscriptionRequest.CLOSE_BAD_REQUEST, "Malformed query string"));
+        SocketHandshake.Opened opened = SocketHandshake.open(session, authenticator).orElse(null);
+        if (opened == null) {
             return;
         }
-        TokenAuthenticator.Authenticated authenticated = authenticator.authenticate(SocketHandshake.token(session, parameters)).orElse(null);
-        if (authenticated == null) {
-            session.close(new CloseStatus(CLOSE_UNAUTHENTICATED, "Missing, invalid or expired token"));
-            return;
-        }
+        Map<String, List<String>> parameters = opened.parameters();
+        TokenAuthenticator.Authenticated authenticated = opened.authenticated();
         CurrentUser user = authenticated.user();
         SubscriptionRequest.Parsed request;
         try {

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  */
 final class SubscriptionRequest {
 
-    static final int CLOSE_BAD_REQUEST = 4400;
+    static final int CLOSE_BAD_REQUEST = SocketHandshake.CLOSE_BAD_REQUEST;
     static final int CLOSE_FORBIDDEN = 4403;
 
     private static final Pattern DOWNLOAD_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");

@@ -3,8 +3,6 @@ package io.picflow.query.rebuild;
 import io.picflow.platform.security.TokenAuthenticator;
 import io.picflow.query.live.SocketHandshake;
 import java.io.IOException;
-import java.util.List;
-import java.util.Map;
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketSession;
@@ -18,7 +16,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class AdminSocketHandler extends TextWebSocketHandler {
 
-    static final int CLOSE_UNAUTHENTICATED = 4401;
     static final int CLOSE_FORBIDDEN = 4403;
 
     private final TokenAuthenticator authenticator;
@@ -35,16 +32,8 @@ class AdminSocketHandler extends TextWebSocketHandler {
 
     @Override
     public void afterConnectionEstablished(WebSocketSession session) throws IOException {
-        Map<String, List<String>> parameters;
-        try {
-            parameters = SocketHandshake.queryParameters(session.getUri());
-        } catch (IllegalArgumentException e) {
-            session.close(new CloseStatus(4400, "Malformed query string"));
-            return;
-        }
-        var authenticated = authenticator.authenticate(SocketHandshake.token(session, parameters)).orElse(null);
+        var authenticated = SocketHandshake.open(session, authenticator).map(SocketHandshake.Opened::authenticated).orElse(null);
         if (authenticated == null) {
-            session.close(new CloseStatus(CLOSE_UNAUTHENTICATED, "Missing, invalid or expired token"));
             return;
         }
         if (!authenticated.user().admin()) {
