@@ -32,12 +32,17 @@ CREATE FUNCTION picflow_correlation_id(meta_data BYTEA) RETURNS TEXT
     LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
 DECLARE
-    metadata_json TEXT := convert_from(meta_data, 'UTF8');
+    metadata_json TEXT;
 BEGIN
+    metadata_json := convert_from(meta_data, 'UTF8');
     IF strpos(metadata_json, E'\\u0000') > 0 THEN
         RETURN NULL;
     END IF;
     RETURN metadata_json::jsonb ->> 'correlationId';
+EXCEPTION WHEN OTHERS THEN
+    -- Metadata this database cannot read as UTF-8 JSON (a server encoding other than UTF8 that cannot hold a
+    -- character, say) is not indexed, rather than failing the append of its event.
+    RETURN NULL;
 END
 $$;
 
@@ -59,8 +64,3 @@ END
 $$;
 
 -- One user action's causal chain in append order: equality on the first column, already sorted by the second.
-CREATE INDEX domain_event_entry_correlation ON domain_event_entry (picflow_correlation_id(meta_data), global_index);
-
-CREATE INDEX domain_event_entry_event_type ON domain_event_entry (picflow_event_type(payload_type), global_index);
-
-CREATE INDEX domain_event_entry_event_time ON domain_event_entry (picflow_event_time(time_stamp));

@@ -37,6 +37,8 @@ public class BatchedWrites {
         void flush();
     }
 
+    private static final String REBUILD = ".rebuild";
+
     private final Set<String> batchingGroups = ConcurrentHashMap.newKeySet();
     private final Map<String, Long> oneByOneThrough = new ConcurrentHashMap<>();
 
@@ -59,7 +61,7 @@ public class BatchedWrites {
         }
         UnitOfWork<?> unitOfWork = CurrentUnitOfWork.get();
         Pending<B> pending = unitOfWork.getOrComputeResource(Pending.class.getName() + "/" + group + "/" + type.getName(), key -> {
-            Pending<B> created = new Pending<>(group, newBatch.get());
+            Pending<B> created = new Pending<>(failureKey(group), newBatch.get());
             unitOfWork.onPrepareCommit(u -> flush(created));
             return created;
         });
@@ -75,7 +77,20 @@ public class BatchedWrites {
             return false;
         }
         OptionalLong position = position();
-        return position.isPresent() && position.getAsLong() > oneByOneThrough.getOrDefault(group, Long.MIN_VALUE);
+        return position.isPresent() && position.getAsLong() > oneByOneThrough.getOrDefault(failureKey(group), Long.MIN_VALUE);
+    }
+
+    /**
+     * Where a failed batch is remembered: per processor, since a rebuild ({@link WriteTargets#inRebuild}) reads
+     * the same positions as the live processor of its group but fails (or not) on its own.
+     */
+    private static String failureKey(String group) {
+        return WriteTargets.inRebuild() ? group + REBUILD : group;
+    }
+
+    /** A new rebuild of {@code group} starts from the first event: what an earlier one failed on is not its concern. */
+    public void forgetRebuildFailures(String group) {
+        oneByOneThrough.remove(group + REBUILD);
     }
 
     private void flush(Pending<?> pending) {
@@ -83,7 +98,7 @@ public class BatchedWrites {
             pending.batch.flush();
         } catch (RuntimeException e) {
             oneByOneThrough.merge(pending.group, pending.through, Math::max);
-            log.warn("A batch of processing group {} failed to write ({}); its events up to position {} are retried one at a "
+            log.warn("A batch of {} failed to write ({}); its events up to position {} are retried one at a "
                     + "time, so that the failing one is dead-lettered", pending.group, e.toString(), pending.through);
             throw e;
         }

@@ -37,6 +37,9 @@ public class QuerySideConfiguration {
     /** The query side's processing groups whose tokens and dead letters live in PostgreSQL (query_token_entry). */
     public static final List<String> PROCESSING_GROUPS = List.of("downloads", "images", "image-search", "favorites", "users", "live-feed");
 
+    /** The table of the query side's tokens (rebuilds keep theirs there too, under {@code <group>.rebuild}). */
+    public static final String TOKEN_TABLE = "query_token_entry";
+
     /** The cache's processing group: per node, its tokens and dead letters in memory, rebuilt at every start. */
     public static final String CACHE_GROUP = "cache";
 
@@ -51,7 +54,7 @@ public class QuerySideConfiguration {
 
     @Bean
     ConfigurerModule querySideTokenStores(ConnectionProvider connections) {
-        return SideTokenStores.register("query_token_entry", PROCESSING_GROUPS, connections);
+        return SideTokenStores.register(TOKEN_TABLE, PROCESSING_GROUPS, connections);
     }
 
     /**

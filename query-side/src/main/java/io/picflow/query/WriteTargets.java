@@ -30,6 +30,11 @@ public final class WriteTargets {
         return live;
     }
 
+    /** Whether the current batch is a rebuild's. */
+    public static boolean inRebuild() {
+        return CurrentUnitOfWork.isStarted() && CurrentUnitOfWork.get().root().resources().containsKey(RESOURCE);
+    }
+
     /** An interceptor for a rebuild's processor: its batches write to {@code targets} (by type). */
     public static MessageHandlerInterceptor<EventMessage<?>> directingTo(Map<Class<?>, Object> targets) {
         Map<Class<?>, Object> copy = Map.copyOf(targets);

@@ -68,9 +68,22 @@ public class ProcessorAdmin {
     private final EventProcessingConfiguration processing;
     private final EventStore eventStore;
 
-    public ProcessorAdmin(@Lazy EventProcessingConfiguration processing, @Lazy EventStore eventStore) {
+    private final List<ProcessorControlGuard> guards;
+
+    public ProcessorAdmin(@Lazy EventProcessingConfiguration processing, @Lazy EventStore eventStore,
+            List<ProcessorControlGuard> guards) {
         this.processing = processing;
         this.eventStore = eventStore;
+        this.guards = guards;
+    }
+
+    /** 409 if something (a rebuild) needs the processor left alone now. */
+    private void requireControllable(String name) {
+        for (ProcessorControlGuard guard : guards) {
+            guard.refusal(name).ifPresent(reason -> {
+                throw ProblemException.conflict("Processor " + name + " cannot be paused or started now: " + reason);
+            });
+        }
     }
 
     public List<ProcessorStatus> processors() {
@@ -88,6 +101,7 @@ public class ProcessorAdmin {
     /** Shuts the processor down on this node; its segments are released (another node may claim them). */
     public ProcessorStatus pause(String name) {
         StreamingEventProcessor processor = streaming(name);
+        requireControllable(name);
         log.info("Pausing event processor [{}] on this node (admin request)", name);
         try {
             processor.shutdownAsync().get(SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -104,6 +118,7 @@ public class ProcessorAdmin {
     /** Starts the processor on this node; it claims segments and catches up in the background. */
     public ProcessorStatus start(String name) {
         StreamingEventProcessor processor = streaming(name);
+        requireControllable(name);
         log.info("Starting event processor [{}] on this node (admin request)", name);
         try {
             processor.start();

@@ -3,6 +3,11 @@ package io.picflow.query.rebuild;
 import io.picflow.platform.security.TokenAuthenticator;
 import io.picflow.query.live.SocketHandshake;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketSession;
@@ -11,7 +16,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code /ws/admin}: the admins' stream. Authenticated like {@code /ws} (bearer token in the header or
- * {@code access_token}); a token without the admin role is closed with 4403. A new client first gets
+ * {@code access_token}); a token without the admin role is closed with 4403, and a connection is closed with 4401 when its token expires. A new client first gets
  * the progress of every rebuild this node remembers, then every change as it happens.
  */
 class AdminSocketHandler extends TextWebSocketHandler {
@@ -22,6 +27,11 @@ class AdminSocketHandler extends TextWebSocketHandler {
     private final ProjectionRebuilds rebuilds;
     private final RebuildStream stream;
     private final JsonMapper json;
+    private final ScheduledExecutorService expiries = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "picflow-admin-socket-expiry");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     AdminSocketHandler(TokenAuthenticator authenticator, ProjectionRebuilds rebuilds, RebuildStream stream, JsonMapper json) {
         this.authenticator = authenticator;
@@ -41,10 +51,25 @@ class AdminSocketHandler extends TextWebSocketHandler {
             return;
         }
         WebSocketSession safe = RebuildStream.safe(session);
+        if (authenticated.expiresAt() != null) {
+            // As on /ws: the connection lasts as long as its token.
+            long delay = Math.max(0, Duration.between(Instant.now(), authenticated.expiresAt()).toMillis());
+            expiries.schedule(() -> close(safe, new CloseStatus(SocketHandshake.CLOSE_UNAUTHENTICATED, "Token expired")), delay,
+                    TimeUnit.MILLISECONDS);
+        }
         // Joined before the snapshot is sent: a change in between arrives twice rather than not at all.
         stream.join(safe);
         for (ProjectionRebuild rebuild : rebuilds.all()) {
             stream.send(safe, new TextMessage(json.writeValueAsString(rebuild.progress())));
+        }
+    }
+
+    private void close(WebSocketSession session, CloseStatus status) {
+        stream.leave(session);
+        try {
+            session.close(status);
+        } catch (IOException | RuntimeException e) {
+            // gone already
         }
     }
 

@@ -1,11 +1,23 @@
 package io.picflow.query.rebuild;
 
 import io.picflow.platform.axon.DeadLetterQueues;
+import io.picflow.platform.admin.ProcessorControlGuard;
+import io.picflow.platform.axon.SideTokenStores;
+import io.picflow.query.BatchedWrites;
+import io.picflow.query.QuerySideConfiguration;
+import java.sql.SQLException;
+import java.util.concurrent.RejectedExecutionException;
+import javax.sql.DataSource;
+import org.axonframework.common.jdbc.ConnectionProvider;
+import org.axonframework.eventhandling.tokenstore.jdbc.JdbcTokenStore;
+import org.axonframework.serialization.Serializer;
+import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.dao.PessimisticLockingFailureException;
 import io.picflow.query.WriteTargets;
 import io.picflow.query.rebuild.ProjectionRebuild.Phase;
 import io.picflow.query.rebuild.ProjectionRebuild.State;
 import io.picflow.query.rebuild.RebuildableReadModels.ReadModel;
-import jakarta.annotation.PreDestroy;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,7 +81,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * rebuild that fails or is cancelled drops its generation; the old one never left service.
  */
 @Service
-public class ProjectionRebuilds {
+public class ProjectionRebuilds implements ProcessorControlGuard {
 
     /** The read model does not exist or cannot be rebuilt. */
     public static final class UnknownReadModel extends RuntimeException {
@@ -78,13 +90,17 @@ public class ProjectionRebuilds {
         }
     }
 
-    /** A rebuild of that read model is already running (on this node). */
+    /** A rebuild of that read model is already running, on this node or another. */
     public static final class AlreadyRunning extends RuntimeException {
-        final String rebuildId;
+        AlreadyRunning(String message) {
+            super(message);
+        }
+    }
 
-        AlreadyRunning(String rebuildId) {
-            super("A rebuild of this read model is already running: " + rebuildId);
-            this.rebuildId = rebuildId;
+    /** No rebuild can start: the node is stopping, or the database cannot be reached. */
+    public static final class Unavailable extends RuntimeException {
+        Unavailable(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
@@ -92,7 +108,13 @@ public class ProjectionRebuilds {
     private static final int FINISHED_KEPT = 100;
     private static final Logger log = LoggerFactory.getLogger(ProjectionRebuilds.class);
 
+    private static final int HAND_OVER_ATTEMPTS = 3;
+
     private final RebuildableReadModels readModels;
+    private final BatchedWrites batchedWrites;
+    private final DataSource dataSource;
+    private final ConnectionProvider connections;
+    private final Serializer serializer;
     private final EventProcessingConfiguration processing;
     private final EventStore eventStore;
     private final StreamableMessageSource<TrackedEventMessage<?>> events;
@@ -106,14 +128,20 @@ public class ProjectionRebuilds {
     private final Map<String, ProjectionRebuild> rebuilds = new LinkedHashMap<>();
     private final Map<String, ProjectionRebuild> running = new ConcurrentHashMap<>();
     private final ExecutorService runners = Executors.newCachedThreadPool(threads("projection-rebuild"));
+    private volatile boolean closing;
 
-    ProjectionRebuilds(RebuildableReadModels readModels, @Lazy EventProcessingConfiguration processing, @Lazy EventStore eventStore,
+    ProjectionRebuilds(RebuildableReadModels readModels, BatchedWrites batchedWrites, DataSource dataSource,
+            ConnectionProvider connections, Serializer serializer, @Lazy EventProcessingConfiguration processing, @Lazy EventStore eventStore,
             @Lazy @Qualifier("notifyingEventSource") StreamableMessageSource<TrackedEventMessage<?>> events,
             TransactionManager axonTransactions, PlatformTransactionManager transactions, RebuildStream stream,
             @Value("${picflow.rebuild.progress-interval:500ms}") Duration progressInterval,
             @Value("${picflow.rebuild.hand-over-timeout:5m}") Duration handOverTimeout,
             @Value("${picflow.rebuild.batch-size:100}") int batchSize) {
         this.readModels = readModels;
+        this.batchedWrites = batchedWrites;
+        this.dataSource = dataSource;
+        this.connections = connections;
+        this.serializer = serializer;
         this.processing = processing;
         this.eventStore = eventStore;
         this.events = events;
@@ -132,14 +160,48 @@ public class ProjectionRebuilds {
                 + "' can be rebuilt; these can: " + String.join(", ", readModels.names())));
         StreamingEventProcessor live = processing.eventProcessor(name, StreamingEventProcessor.class)
                 .orElseThrow(() -> new UnknownReadModel("Read model '" + name + "' has no event processor on this node"));
+        if (closing) {
+            throw new Unavailable("The node is stopping", null);
+        }
         ProjectionRebuild rebuild = new ProjectionRebuild(UUID.randomUUID().toString(), name, clock);
         ProjectionRebuild other = running.putIfAbsent(name, rebuild);
         if (other != null) {
-            throw new AlreadyRunning(other.id());
+            throw new AlreadyRunning("A rebuild of read model '" + name + "' is already running: " + other.id());
+        }
+        RebuildLock lock;
+        try {
+            lock = RebuildLock.tryAcquire(dataSource, name).orElse(null);
+        } catch (SQLException e) {
+            running.remove(name, rebuild);
+            throw new Unavailable("Could not take the rebuild lock: " + e.getMessage(), e);
+        }
+        if (lock == null) {
+            running.remove(name, rebuild);
+            throw new AlreadyRunning("A rebuild of read model '" + name + "' is already running on another node");
         }
         remember(rebuild);
-        runners.execute(() -> run(rebuild, model, live));
+        try {
+            runners.execute(() -> {
+                try (lock) {
+                    run(rebuild, model, live);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            lock.close();
+            rebuild.finish(State.FAILED, "the node is stopping");
+            running.remove(name, rebuild);
+            throw new Unavailable("The node is stopping", e);
+        }
         return rebuild;
+    }
+
+    /** The processors API must leave a read model's live processor alone while this node rebuilds it. */
+    @Override
+    public Optional<String> refusal(String processorName) {
+        ProjectionRebuild rebuild = running.get(processorName);
+        return rebuild == null ? Optional.empty()
+                : Optional.of("read model '" + processorName + "' is being rebuilt (" + rebuild.id() + "); the rebuild stops and "
+                        + "starts it itself");
     }
 
     public Optional<ProjectionRebuild> find(String name, String rebuildId) {
@@ -178,12 +240,13 @@ public class ProjectionRebuilds {
     private void run(ProjectionRebuild rebuild, ReadModel model, StreamingEventProcessor live) {
         String group = model.name();
         String rebuildName = group + REBUILD_SUFFIX;
-        TokenStore tokens = processing.tokenStore(group);
+        TokenStore liveTokens = processing.tokenStore(group);
         List<RebuildTarget> targets = readModels.targets(model);
+        TokenStore tokens = rebuildTokens(liveTokens, targets);
         InMemorySequencedDeadLetterQueue<EventMessage<?>> deadLetters = InMemorySequencedDeadLetterQueue.defaultQueue();
         ScheduledExecutorService coordinator = Executors.newSingleThreadScheduledExecutor(threads("rebuild-" + group + "-coordinator"));
         ScheduledExecutorService workers = Executors.newScheduledThreadPool(2, threads("rebuild-" + group + "-worker"));
-        boolean liveWasRunning = live.isRunning();
+        boolean liveWasRunning = false;
         boolean liveStopped = false;
         PooledStreamingEventProcessor processor = null;
         State outcome = State.FAILED;
@@ -191,15 +254,16 @@ public class ProjectionRebuilds {
         try {
             log.info("Rebuilding read model {} ({})", group, rebuild.id());
             publish(rebuild);
+            batchedWrites.forgetRebuildFailures(group);
             targets.forEach(RebuildTarget::prepare);
-            deleteTokens(tokens, rebuildName); // what a rebuild that did not finish (the node stopped) left behind
+            deleteTokens(tokens, rebuildName); // what a rebuild that did not finish (its node stopped) left behind
             SequencingPolicy<? super EventMessage<?>> sequencing = sequencingPolicy(live);
-            int segments = Math.max(1, tokens.fetchSegments(group).length);
+            int segments = Math.max(1, liveTokens.fetchSegments(group).length);
             processor = processor(rebuild, rebuildName, segments, targets, tokens, deadLetters, sequencing, live, coordinator, workers);
             processor.start();
 
             rebuild.phase(Phase.CATCHING_UP);
-            while (!reached(rebuild, processor, segments, head())) {
+            while (!caughtUp(rebuild, processor, segments, head())) {
                 publish(rebuild);
                 rebuild.pauseOrCancel(progressInterval);
             }
@@ -208,8 +272,9 @@ public class ProjectionRebuilds {
             rebuild.checkNotCancelled();
             rebuild.phase(Phase.HANDING_OVER);
             publish(rebuild);
+            liveWasRunning = live.isRunning();
+            liveStopped = true; // before the call: a shutdown that times out still completes later
             live.shutdownAsync().get(1, TimeUnit.MINUTES);
-            liveStopped = true;
             long finalHead = head();
             long deadline = System.nanoTime() + handOverTimeout.toNanos();
             while (!reached(rebuild, processor, segments, finalHead)) {
@@ -220,11 +285,8 @@ public class ProjectionRebuilds {
             }
             processor.shutdownAsync().get(1, TimeUnit.MINUTES);
             rebuild.checkNotCancelled();
-            handOverTransaction.executeWithoutResult(status -> {
-                targets.forEach(RebuildTarget::swapIn);
-                moveTokens(tokens, rebuildName, group);
-                replaceDeadLetters(group, deadLetters, sequencing);
-            });
+            targets.forEach(RebuildTarget::beforeSwap);
+            handOver(group, rebuildName, targets, tokens, liveTokens, deadLetters, sequencing);
             outcome = State.COMPLETED;
             for (RebuildTarget target : targets) {
                 try {
@@ -261,8 +323,13 @@ public class ProjectionRebuilds {
                     log.warn("Could not delete the tokens of {}: {}", rebuildName, e.toString());
                 }
             }
-            if (liveStopped && liveWasRunning) {
-                live.start();
+            if (liveStopped && liveWasRunning && !closing) {
+                try {
+                    live.start();
+                } catch (RuntimeException e) {
+                    log.error("Could not start the live processor of read model {} again; start it with "
+                            + "POST /api/admin/processors/{}/start", group, group, e);
+                }
             }
             rebuild.finish(outcome, error);
             running.remove(group, rebuild);
@@ -272,11 +339,55 @@ public class ProjectionRebuilds {
         }
     }
 
+    /**
+     * One transaction puts the new generation in service: first the database's part (the tokens, the dead
+     * letters, the tables), then what lives elsewhere (the alias, the cache), so that a failure of either
+     * rolls the database back before anything outside it moved. A lock that cannot be had at once (a long
+     * reader of a live table) is waited for a few times.
+     */
+    private void handOver(String group, String rebuildName, List<RebuildTarget> targets, TokenStore tokens, TokenStore liveTokens,
+            SequencedDeadLetterQueue<EventMessage<?>> deadLetters, SequencingPolicy<? super EventMessage<?>> sequencing) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                handOverTransaction.executeWithoutResult(status -> {
+                    moveTokens(tokens, liveTokens, rebuildName, group);
+                    replaceDeadLetters(group, deadLetters, sequencing);
+                    targets.stream().filter(ShadowTables.class::isInstance).forEach(RebuildTarget::swapIn);
+                    targets.stream().filter(target -> !(target instanceof ShadowTables)).forEach(RebuildTarget::swapIn);
+                });
+                return;
+            } catch (PessimisticLockingFailureException e) {
+                if (attempt == HAND_OVER_ATTEMPTS) {
+                    throw e;
+                }
+                log.warn("The hand-over of read model {} waited too long for a lock ({}); trying again", group, e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The rebuild's tokens: for a read model in PostgreSQL, the group's token table named with its schema
+     * (the rebuild's transactions see only the shadow schema); for the cache, the group's own store.
+     */
+    private TokenStore rebuildTokens(TokenStore liveTokens, List<RebuildTarget> targets) {
+        for (RebuildTarget target : targets) {
+            if (target instanceof ShadowTables tables) {
+                return JdbcTokenStore.builder()
+                        .connectionProvider(connections)
+                        .serializer(serializer)
+                        .schema(SideTokenStores.schema(tables.qualified(QuerySideConfiguration.TOKEN_TABLE)))
+                        .build();
+            }
+        }
+        return liveTokens;
+    }
+
     private PooledStreamingEventProcessor processor(ProjectionRebuild rebuild, String rebuildName, int segments,
             List<RebuildTarget> targets, TokenStore tokens, SequencedDeadLetterQueue<EventMessage<?>> deadLetters,
             SequencingPolicy<? super EventMessage<?>> sequencing, StreamingEventProcessor live,
             ScheduledExecutorService coordinator, ScheduledExecutorService workers) {
         TransactionManager transactions = transactions(targets);
+        TrackingToken tail = eventStore.createTailToken();
         DeadLetteringEventHandlerInvoker invoker = DeadLetteringEventHandlerInvoker.builder()
                 .eventHandlers(handlers(live))
                 .sequencingPolicy(sequencing)
@@ -294,7 +405,8 @@ public class ProjectionRebuilds {
                 .workerExecutor(workers)
                 .initialSegmentCount(segments)
                 .maxClaimedSegments(segments)
-                .initialToken(StreamableMessageSource::createTailToken)
+                // Taken here, not in the processor's first transaction: that one sees only the shadow schema.
+                .initialToken(source -> tail)
                 .batchSize(batchSize)
                 .build();
         Map<Class<?>, Object> writeTargets = new HashMap<>();
@@ -344,18 +456,31 @@ public class ProjectionRebuilds {
     }
 
     /**
-     * Whether every segment of the rebuild has read the store up to {@code head}, or to its end (the
-     * position of a segment stops short of the head when the last events are of types the read model
-     * ignores). Only speed depends on it: whatever the rebuild has not read when it stops, the live
-     * processor reads after it, from the tokens it hands over.
+     * Whether the rebuild has caught up: every segment has read the store up to {@code head}, or found no
+     * more events. Only when the hand-over starts: {@link #reached} decides when it ends.
+     */
+    private static boolean caughtUp(ProjectionRebuild rebuild, PooledStreamingEventProcessor processor, int segments, long head) {
+        Collection<EventTrackerStatus> claimed = claimed(rebuild, processor, head);
+        return processor.isRunning() && claimed.size() >= segments && claimed.stream().allMatch(status -> !status.isErrorState()
+                && (status.getCurrentPosition().orElse(-1) >= head || status.isCaughtUp()));
+    }
+
+    /**
+     * Whether every segment of the rebuild has read the store up to {@code head} (a segment's position moves
+     * over the events its handlers skip, too). The hand-over waits for this, with the live processor
+     * stopped, so that the new generation goes in service with every event the old one had.
      */
     private static boolean reached(ProjectionRebuild rebuild, PooledStreamingEventProcessor processor, int segments, long head) {
+        Collection<EventTrackerStatus> claimed = claimed(rebuild, processor, head);
+        return processor.isRunning() && claimed.size() >= segments && claimed.stream().allMatch(status -> !status.isErrorState()
+                && status.getCurrentPosition().orElse(-1) >= head);
+    }
+
+    private static Collection<EventTrackerStatus> claimed(ProjectionRebuild rebuild, PooledStreamingEventProcessor processor, long head) {
         Collection<EventTrackerStatus> claimed = processor.processingStatus().values();
         long position = claimed.stream().mapToLong(status -> status.getCurrentPosition().orElse(-1)).min().orElse(-1);
         rebuild.moved(position, head);
-        return processor.isRunning() && claimed.size() >= segments
-                && claimed.stream().allMatch(status -> !status.isErrorState()
-                        && (status.getCurrentPosition().orElse(-1) >= head || status.isCaughtUp()));
+        return claimed;
     }
 
     private long head() {
@@ -364,21 +489,21 @@ public class ProjectionRebuilds {
     }
 
     /** The rebuild's tokens become the live processor's, so that it goes on from where the rebuild stopped. */
-    private static void moveTokens(TokenStore tokens, String from, String to) {
-        Set<Integer> live = Arrays.stream(tokens.fetchSegments(to)).boxed().collect(Collectors.toSet());
-        for (int segment : tokens.fetchSegments(from)) {
-            TrackingToken token = tokens.fetchToken(from, segment); // claims it, so that it can be deleted
+    private static void moveTokens(TokenStore rebuildTokens, TokenStore liveTokens, String from, String to) {
+        Set<Integer> live = Arrays.stream(liveTokens.fetchSegments(to)).boxed().collect(Collectors.toSet());
+        for (int segment : rebuildTokens.fetchSegments(from)) {
+            TrackingToken token = rebuildTokens.fetchToken(from, segment); // claims it, so that it can be deleted
             if (live.remove(segment)) {
-                tokens.storeToken(token, to, segment); // fails if another node holds this segment: the hand-over rolls back
+                liveTokens.storeToken(token, to, segment); // fails if another node holds this segment: the hand-over rolls back
             } else {
-                tokens.initializeSegment(token, to, segment);
+                liveTokens.initializeSegment(token, to, segment);
             }
-            tokens.releaseClaim(to, segment);
-            tokens.deleteToken(from, segment);
+            liveTokens.releaseClaim(to, segment);
+            rebuildTokens.deleteToken(from, segment);
         }
         for (int segment : live) { // segments the rebuild did not have (the live processor was split or merged)
-            tokens.fetchToken(to, segment);
-            tokens.deleteToken(to, segment);
+            liveTokens.fetchToken(to, segment);
+            liveTokens.deleteToken(to, segment);
         }
     }
 
@@ -429,12 +554,18 @@ public class ProjectionRebuilds {
         };
     }
 
-    @PreDestroy
+    /**
+     * On shutdown, before Axon stops the processors (Spring publishes this event before it stops any
+     * lifecycle bean): running rebuilds are cancelled and awaited, and leave the live processors to the
+     * shutdown rather than starting them again.
+     */
+    @EventListener(ContextClosedEvent.class)
     void stop() {
+        closing = true;
         running.values().forEach(ProjectionRebuild::requestCancel);
         runners.shutdown();
         try {
-            runners.awaitTermination(30, TimeUnit.SECONDS);
+            runners.awaitTermination(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

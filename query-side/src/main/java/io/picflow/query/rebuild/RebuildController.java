@@ -38,6 +38,8 @@ class RebuildController {
             throw new ProblemException(HttpStatus.NOT_FOUND, "Unknown read model", e.getMessage());
         } catch (ProjectionRebuilds.AlreadyRunning e) {
             throw new ProblemException(HttpStatus.CONFLICT, "Rebuild already running", e.getMessage());
+        } catch (ProjectionRebuilds.Unavailable e) {
+            throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "Rebuilds unavailable", e.getMessage());
         }
         return ResponseEntity.accepted().location(location(name, rebuild.id()))
                 .body(Map.of("rebuildId", rebuild.id(), "projection", name, "state", rebuild.state()));

@@ -16,12 +16,19 @@ interface RebuildTarget {
         return Map.of();
     }
 
+    /** Readies the new generation for service before the hand-over transaction (slow steps belong here). */
+    default void beforeSwap() {
+    }
+
     /** Puts the new generation in service, inside the hand-over transaction (nothing writes to either meanwhile). */
     void swapIn();
 
     /** Drops the old generation once the new one is in service. */
     void dropOld();
 
-    /** Drops the new generation: the rebuild failed or was cancelled, and the old one stays in service. */
+    /**
+     * Drops the new generation: the rebuild failed or was cancelled, and the old one stays in service (put
+     * back in service, if a swap outside the database had happened before the hand-over failed).
+     */
     void discard();
 }

@@ -29,7 +29,18 @@ final class SearchIndexGeneration implements RebuildTarget {
         if (next.equals(current)) {
             throw new IllegalStateException("The new index would be the one in service: " + current);
         }
+        // Versions a rebuild left behind when its node stopped (before it dropped them) are not in service.
+        for (String leftover : index.versions()) {
+            if (!leftover.equals(current)) {
+                index.deleteIndex(leftover);
+            }
+        }
         index.createIndex(next);
+    }
+
+    @Override
+    public void beforeSwap() {
+        index.readyForService(next);
     }
 
     @Override
@@ -47,10 +58,15 @@ final class SearchIndexGeneration implements RebuildTarget {
         index.deleteIndex(current);
     }
 
+    /** Never deletes the index the alias points to: if the alias had moved to the new one already, it moves back. */
     @Override
     public void discard() {
-        if (next != null) {
-            index.deleteIndex(next);
+        if (next == null) {
+            return;
         }
+        if (next.equals(index.currentIndex())) {
+            index.swapAlias(next, current);
+        }
+        index.deleteIndex(next);
     }
 }

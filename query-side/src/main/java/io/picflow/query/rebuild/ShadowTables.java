@@ -57,7 +57,7 @@ final class ShadowTables implements RebuildTarget {
         List<String> indexes = new ArrayList<>();
         for (String table : tables) {
             String qualified = liveSchema + "." + table;
-            jdbc.query("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = ?::regclass "
+            jdbc.query("SELECT quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = ?::regclass "
                             + "AND contype IN ('p', 'u', 'f', 'x') ORDER BY contype = 'f', conname",
                     row -> {
                         constraints.add("ALTER TABLE " + shadowSchema + "." + table + " ADD CONSTRAINT " + row.getString(1) + " "
@@ -92,20 +92,36 @@ final class ShadowTables implements RebuildTarget {
                 + indexDefinition.substring(on.end());
     }
 
-    /** The rebuild's transactions: the shadow tables come first on the search path, for that transaction only. */
+    /**
+     * The rebuild's transactions: the shadow schema is their whole search path, for that transaction only. A
+     * table missing from it is an error, never a silent write to the table in service; Axon's own tables
+     * (the rebuild's tokens) are named with their schema ({@link #qualified}).
+     */
     TransactionManager transactions(TransactionManager delegate) {
         return new TransactionManager() {
             @Override
             public Transaction startTransaction() {
                 Transaction transaction = delegate.startTransaction();
-                jdbc.execute("SET LOCAL search_path TO " + shadowSchema + ", " + liveSchema);
+                try {
+                    jdbc.execute("SET LOCAL search_path TO " + shadowSchema);
+                } catch (RuntimeException e) {
+                    transaction.rollback();
+                    throw e;
+                }
                 return transaction;
             }
         };
     }
 
+    /** {@code table} of the live schema, named so that the rebuild's search path does not matter. */
+    String qualified(String table) {
+        return liveSchema + "." + safe(table);
+    }
+
     @Override
     public void swapIn() {
+        // A long reader of a live table must not make every later query queue behind the swap's lock.
+        jdbc.execute("SET LOCAL lock_timeout = '5s'");
         jdbc.execute("DROP SCHEMA IF EXISTS " + retiredSchema + " CASCADE");
         jdbc.execute("CREATE SCHEMA " + retiredSchema);
         for (String table : tables) {

@@ -135,17 +135,30 @@ public class ImageSearchIndex {
         }
     }
 
-    /** Puts {@code to} behind the alias in place of {@code from}, in one atomic step, with searches seeing all of it. */
-    public void swapAlias(String from, String to) {
-        Request settings = new Request("PUT", "/" + to + "/_settings");
+    /** Makes a rebuilt index ready for searches: refreshed as usual again, and everything written so far visible. */
+    public void readyForService(String index) {
+        Request settings = new Request("PUT", "/" + index + "/_settings");
         settings.setEntity(new StringEntity("{\"index\":{\"refresh_interval\":null}}", ContentType.APPLICATION_JSON));
         perform(settings);
-        perform(new Request("POST", "/" + to + "/_refresh"));
+        perform(new Request("POST", "/" + index + "/_refresh"));
+    }
+
+    /** Puts {@code to} behind the alias in place of {@code from}, in one atomic step. */
+    public void swapAlias(String from, String to) {
         Request swap = new Request("POST", "/_aliases");
         swap.setEntity(new StringEntity("{\"actions\":[{\"remove\":{\"index\":\"" + from + "\",\"alias\":\"" + alias
                 + "\"}},{\"add\":{\"index\":\"" + to + "\",\"alias\":\"" + alias + "\",\"is_write_index\":true}}]}",
                 ContentType.APPLICATION_JSON));
         perform(swap);
+    }
+
+    /** The versions of the index that exist ({@code <alias>-v<n>}), whether behind the alias or not. */
+    public List<String> versions() {
+        Request request = new Request("GET", "/" + alias + "-v*/_settings");
+        request.addParameter("filter_path", "*.settings.index.provided_name");
+        List<String> names = new java.util.ArrayList<>(perform(request).propertyNames());
+        names.sort(null);
+        return names;
     }
 
     /** Creates {@code <alias>-v1} with the mapping and the alias unless the alias exists. */

@@ -138,6 +138,11 @@ class RebuildTest extends QuerySideTest {
                     java.net.http.HttpRequest.BodyPublishers.noBody());
             assertThat(second.statusCode()).isEqualTo(409);
             assertThat(second.body()).contains(id);
+            // The live processor is the rebuild's to stop and start meanwhile.
+            HttpResponse<String> pause = api().send("POST", "/api/admin/processors/downloads/pause", TestTokens.admin("ops"),
+                    java.net.http.HttpRequest.BodyPublishers.noBody());
+            assertThat(pause.statusCode()).isEqualTo(409);
+            assertThat(pause.body()).contains("being rebuilt");
             // Queries go on, on the read model in service.
             assertThat(statusInList(cat, history.failed())).isEqualTo("CANCELLED");
 
@@ -162,6 +167,22 @@ class RebuildTest extends QuerySideTest {
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> status("downloads", completed).get("state").asString().equals("COMPLETED"));
         assertThat(statusInList(cat, history.failed())).isEqualTo("FAILED");
+    }
+
+    @Test
+    void a_read_model_being_rebuilt_on_another_node_is_not_rebuilt_here() throws Exception {
+        // Another node's rebuild holds the read model's advisory lock (the same key: "PFRB" and the CRC-32 of its name).
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update("images".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        try (Connection otherNode = dataSource.getConnection(); Statement statement = otherNode.createStatement()) {
+            statement.execute("SELECT pg_advisory_lock(" + 0x50465242 + ", " + (int) crc.getValue() + ")");
+            HttpResponse<String> refused = api().send("POST", "/api/admin/projections/images/rebuild", TestTokens.admin("ops"),
+                    java.net.http.HttpRequest.BodyPublishers.noBody());
+            assertThat(refused.statusCode()).isEqualTo(409);
+            assertThat(refused.body()).contains("another node");
+            statement.execute("SELECT pg_advisory_unlock(" + 0x50465242 + ", " + (int) crc.getValue() + ")");
+        }
+        assertThat(rebuild("images").get("state").asString()).isEqualTo("COMPLETED");
     }
 
     @Test
