@@ -124,7 +124,9 @@ final class HttpFetcher {
                         throw FetchFailure.permanent(TOO_MANY_REDIRECTS, "More than " + properties.maxRedirects() + " redirects");
                     }
                     current = redirectTarget(current, response.header("Location"));
-                    partial.discard(); // another resource: what we have of the old one is worthless
+                    // The partial file is kept: the next hop asks for the rest again, and If-Range lets the server
+                    // at the end of the redirects decide whether it still is the resource the bytes came from
+                    // (206 continues it, 200 replaces it).
                     continue;
                 }
                 if (code == 416 && partial.size() > 0 && !restarted) {

@@ -151,6 +151,51 @@ class HttpFetcherTest {
     }
 
     @Test
+    void a_paused_transfer_behind_a_redirect_continues_at_the_redirect_target_with_identical_bytes() throws Exception {
+        byte[] jpeg = TestImages.jpeg(400, 300);
+        int half = jpeg.length / 2;
+        PartialDownload partial = partial("d3r");
+        Files.createDirectories(partial.file().getParent());
+        Files.write(partial.file(), java.util.Arrays.copyOf(jpeg, half));
+        partial.rememberValidators("\"v1\"", null);
+        server.enqueue(new MockResponse.Builder().code(302).setHeader("Location", "/cdn/p.jpg").build());
+        server.enqueue(new MockResponse.Builder().code(206)
+                .setHeader("Content-Range", "bytes " + half + "-" + (jpeg.length - 1) + "/" + jpeg.length)
+                .setHeader("ETag", "\"v1\"")
+                .body(new Buffer().write(java.util.Arrays.copyOfRange(jpeg, half, jpeg.length))).build());
+
+        HttpFetcher.Fetched fetched = fetcher(AddressPolicy.any(), 1_000_000).fetch(url("/p.jpg"), partial, this::progress,
+                new HttpFetcher.Cancellation());
+
+        server.takeRequest();
+        RecordedRequest atTarget = server.takeRequest();
+        assertThat(atTarget.getUrl().encodedPath()).isEqualTo("/cdn/p.jpg");
+        assertThat(atTarget.getHeaders().get("Range")).isEqualTo("bytes=" + half + "-");
+        assertThat(atTarget.getHeaders().get("If-Range")).isEqualTo("\"v1\"");
+        assertThat(Files.readAllBytes(fetched.file())).isEqualTo(jpeg);
+        assertThat(fetched.sha256()).isEqualTo(sha256(jpeg));
+    }
+
+    @Test
+    void a_redirect_to_a_changed_resource_starts_over_with_its_bytes() throws Exception {
+        byte[] old = TestImages.jpeg(400, 300);
+        byte[] changed = TestImages.png(300, 200);
+        PartialDownload partial = partial("d3c");
+        Files.createDirectories(partial.file().getParent());
+        Files.write(partial.file(), java.util.Arrays.copyOf(old, old.length / 2));
+        partial.rememberValidators("\"v1\"", null);
+        server.enqueue(new MockResponse.Builder().code(302).setHeader("Location", "/cdn/new.png").build());
+        // If-Range does not match: the server sends the whole (new) resource.
+        server.enqueue(new MockResponse.Builder().setHeader("ETag", "\"v2\"").body(new Buffer().write(changed)).build());
+
+        HttpFetcher.Fetched fetched = fetcher(AddressPolicy.any(), 1_000_000).fetch(url("/p"), partial, this::progress,
+                new HttpFetcher.Cancellation());
+
+        assertThat(Files.readAllBytes(fetched.file())).isEqualTo(changed);
+        assertThat(fetched.sha256()).isEqualTo(sha256(changed));
+    }
+
+    @Test
     void a_server_that_ignores_the_range_gets_a_fresh_start_with_identical_bytes() throws Exception {
         byte[] jpeg = TestImages.jpeg(400, 300);
         PartialDownload partial = partial("d4");
