@@ -6,6 +6,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import javax.imageio.ImageIO;
@@ -14,7 +16,8 @@ import javax.imageio.ImageIO;
  * The stored images, content-addressed: an image's id is its SHA-256, its file lives at
  * {@code images/<first two hex digits>/<sha256>} and its thumbnail (PNG) under {@code thumbnails/}.
  * Files are written aside and moved into place atomically, so no partial file is ever visible, and
- * identical bytes from different URLs are stored once. The query side serves these files.
+ * identical bytes from different URLs are stored once. The query side serves these files. What no event
+ * refers to is deleted by {@link ImageLibrarySweep}.
  */
 public final class ImageLibrary {
 
@@ -41,13 +44,17 @@ public final class ImageLibrary {
     void store(Path fetched, String sha256, BufferedImage thumbnail) {
         try {
             Path thumbnailTarget = root.resolve("thumbnails").resolve(sha256.substring(0, 2)).resolve(sha256 + ".png");
-            if (!Files.exists(thumbnailTarget)) {
+            if (Files.exists(thumbnailTarget)) {
+                touch(thumbnailTarget);
+            } else {
                 Path staging = stagingFileFor(thumbnailTarget);
                 ImageIO.write(thumbnail, "png", staging.toFile());
                 moveIntoPlace(staging, thumbnailTarget);
             }
             Path imageTarget = imageFile(root, sha256);
             if (Files.exists(imageTarget)) {
+                // Touched: the sweep leaves recent files alone, and this one is about to be referenced again.
+                touch(imageTarget);
                 Files.deleteIfExists(fetched);
             } else {
                 Path staging = stagingFileFor(imageTarget);
@@ -57,6 +64,10 @@ public final class ImageLibrary {
         } catch (IOException e) {
             throw new UncheckedIOException("Could not store image " + sha256, e);
         }
+    }
+
+    private static void touch(Path file) throws IOException {
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now()));
     }
 
     private static Path stagingFileFor(Path target) throws IOException {
