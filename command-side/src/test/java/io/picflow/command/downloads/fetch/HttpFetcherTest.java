@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import java.net.Proxy;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -131,10 +132,7 @@ class HttpFetcherTest {
     void a_paused_transfer_continues_with_a_range_request_and_ends_with_identical_bytes() throws Exception {
         byte[] jpeg = TestImages.jpeg(400, 300);
         int half = jpeg.length / 2;
-        PartialDownload partial = partial("d3");
-        Files.createDirectories(partial.file().getParent());
-        Files.write(partial.file(), java.util.Arrays.copyOf(jpeg, half));
-        partial.rememberValidators("\"v1\"", null);
+        PartialDownload partial = partialWith("d3", java.util.Arrays.copyOf(jpeg, half), "\"v1\"", null);
         server.enqueue(new MockResponse.Builder().code(206)
                 .setHeader("Content-Range", "bytes " + half + "-" + (jpeg.length - 1) + "/" + jpeg.length)
                 .setHeader("ETag", "\"v1\"")
@@ -154,10 +152,7 @@ class HttpFetcherTest {
     void a_paused_transfer_behind_a_redirect_continues_at_the_redirect_target_with_identical_bytes() throws Exception {
         byte[] jpeg = TestImages.jpeg(400, 300);
         int half = jpeg.length / 2;
-        PartialDownload partial = partial("d3r");
-        Files.createDirectories(partial.file().getParent());
-        Files.write(partial.file(), java.util.Arrays.copyOf(jpeg, half));
-        partial.rememberValidators("\"v1\"", null);
+        PartialDownload partial = partialWith("d3r", java.util.Arrays.copyOf(jpeg, half), "\"v1\"", null);
         server.enqueue(new MockResponse.Builder().code(302).setHeader("Location", "/cdn/p.jpg").build());
         server.enqueue(new MockResponse.Builder().code(206)
                 .setHeader("Content-Range", "bytes " + half + "-" + (jpeg.length - 1) + "/" + jpeg.length)
@@ -180,10 +175,7 @@ class HttpFetcherTest {
     void a_redirect_to_a_changed_resource_starts_over_with_its_bytes() throws Exception {
         byte[] old = TestImages.jpeg(400, 300);
         byte[] changed = TestImages.png(300, 200);
-        PartialDownload partial = partial("d3c");
-        Files.createDirectories(partial.file().getParent());
-        Files.write(partial.file(), java.util.Arrays.copyOf(old, old.length / 2));
-        partial.rememberValidators("\"v1\"", null);
+        PartialDownload partial = partialWith("d3c", java.util.Arrays.copyOf(old, old.length / 2), "\"v1\"", null);
         server.enqueue(new MockResponse.Builder().code(302).setHeader("Location", "/cdn/new.png").build());
         // If-Range does not match: the server sends the whole (new) resource.
         server.enqueue(new MockResponse.Builder().setHeader("ETag", "\"v2\"").body(new Buffer().write(changed)).build());
@@ -198,10 +190,7 @@ class HttpFetcherTest {
     @Test
     void a_server_that_ignores_the_range_gets_a_fresh_start_with_identical_bytes() throws Exception {
         byte[] jpeg = TestImages.jpeg(400, 300);
-        PartialDownload partial = partial("d4");
-        Files.createDirectories(partial.file().getParent());
-        Files.write(partial.file(), java.util.Arrays.copyOf(jpeg, 100));
-        partial.rememberValidators(null, "Mon, 02 Mar 2026 10:00:00 GMT");
+        PartialDownload partial = partialWith("d4", java.util.Arrays.copyOf(jpeg, 100), null, "Mon, 02 Mar 2026 10:00:00 GMT");
         server.enqueue(new MockResponse.Builder().body(new Buffer().write(jpeg)).build());
 
         HttpFetcher.Fetched fetched = fetcher(AddressPolicy.any(), 1_000_000).fetch(url("/p.jpg"), partial, this::progress,
@@ -264,6 +253,15 @@ class HttpFetcherTest {
                 .callTimeout(properties.overallTimeout())
                 .build();
         return new HttpFetcher(client, properties, policy);
+    }
+
+    /** A partial file holding {@code bytes}, with the validators of the response they came from. */
+    private PartialDownload partialWith(String downloadId, byte[] bytes, String etag, String lastModified) throws IOException {
+        PartialDownload partial = partial(downloadId);
+        Files.createDirectories(partial.file().getParent());
+        Files.write(partial.file(), bytes);
+        partial.rememberValidators(etag, lastModified);
+        return partial;
     }
 
     private PartialDownload partial(String downloadId) {
