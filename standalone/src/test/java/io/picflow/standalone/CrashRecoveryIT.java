@@ -35,9 +35,10 @@ class CrashRecoveryIT {
         environment.put("PICFLOW_JWT_SECRET", TestTokens.SECRET);
         environment.put("PICFLOW_ALLOW_PRIVATE_ADDRESSES", "true");
         environment.put("PICFLOW_STORAGE_DIR", work.resolve("images").toString());
-        // A short overall timeout, so that the watchdog (timeout + margin) fires within the test.
+        // A short overall timeout, so that the watchdog (timeout + margin) fires within the test; heartbeats that
+        // go stale (3 intervals) well before it, so that the killed process's fetches are soon seen as lost.
         String[] arguments = {"--picflow.downloads.overall-timeout=20s", "--picflow.downloads.watchdog-margin=2s",
-                "--picflow.downloads.retry.base-delay=200ms"};
+                "--picflow.downloads.retry.base-delay=200ms", "--picflow.downloads.heartbeat-interval=2s"};
         String token = TestTokens.user("alice");
         List<String> locations = new ArrayList<>();
 

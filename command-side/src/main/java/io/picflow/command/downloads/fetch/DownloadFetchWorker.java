@@ -16,10 +16,13 @@ import java.io.IOException;
 import java.net.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,6 +36,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
@@ -65,9 +70,15 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     private final Map<String, Object> partialFileLocks = new ConcurrentHashMap<>();
     private final MeterRegistry meters;
     private final Counter bytesFetched;
+    private final FetchHeartbeats heartbeats;
+    private final ScheduledExecutorService heartbeatTimer;
 
-    public DownloadFetchWorker(CommandGateway commands, DownloadsProperties properties, MeterRegistry meters) {
+    public DownloadFetchWorker(CommandGateway commands, DownloadsProperties properties, MeterRegistry meters, JdbcClient jdbc,
+            @Value("${picflow.downloads.heartbeat-interval:10s}") Duration heartbeatInterval) {
         this.commands = commands;
+        this.heartbeats = new FetchHeartbeats(jdbc, heartbeatInterval.multipliedBy(3));
+        this.heartbeatTimer = Executors.newSingleThreadScheduledExecutor(named("picflow-fetch-heartbeat"));
+        heartbeatTimer.scheduleWithFixedDelay(this::beat, 0, heartbeatInterval.toMillis(), TimeUnit.MILLISECONDS);
         this.meters = meters;
         AddressPolicy policy = properties.allowPrivateAddresses() ? AddressPolicy.any() : AddressPolicy.publicOnly();
         this.resolver = Executors.newCachedThreadPool(named("picflow-dns"));
@@ -139,10 +150,22 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         partialFileLocks.remove(downloadId, lock);
     }
 
+    /** This node has the fetch, or another node published recently that it has ({@link FetchHeartbeats}). */
     @Override
     public boolean isWorkingOn(String downloadId, int fetch) {
         Active current = active.get(downloadId);
-        return current != null && current.fetch() == fetch && !current.cancellation().isCancelled();
+        return current != null && current.fetch() == fetch && !current.cancellation().isCancelled()
+                || heartbeats.aliveElsewhere(downloadId, fetch);
+    }
+
+    private void beat() {
+        Map<String, Integer> fetches = new HashMap<>();
+        active.forEach((downloadId, fetch) -> {
+            if (!fetch.cancellation().isCancelled()) {
+                fetches.put(downloadId, fetch.fetch());
+            }
+        });
+        heartbeats.beat(fetches);
     }
 
     private void stop(String downloadId) {
@@ -314,6 +337,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     @Override
     public void destroy() {
         active.values().forEach(running -> running.cancellation().cancel());
+        heartbeatTimer.shutdownNow();
         threads.shutdownNow();
         processing.shutdownNow();
         reporters.shutdownNow();

@@ -15,6 +15,9 @@ public interface FetchWorker {
     /** Stops the download's fetch and deletes what was received. */
     void discard(String downloadId);
 
-    /** Whether this node still has that fetch queued, transferring or processing. */
+    /**
+     * Whether this node, or another that published a heartbeat recently, still has that fetch queued,
+     * transferring or processing.
+     */
     boolean isWorkingOn(String downloadId, int fetch);
 }
