@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Shared by bench/projections.sh and bench/rebuild.sh: source it after `set -euo pipefail`, then call
 #   run_query_side_bench MAIN_CLASS "Report title" RESULT_PREFIX N
-# It builds (unless SKIP_BUILD=1), compiles bench/projections/MAIN_CLASS.java with RealisticEvents.java
+# It builds (unless SKIP_BUILD=1), compiles bench/projections/MAIN_CLASS.java with RealisticEvents.java and BenchContexts.java
 # against the query side's test classpath, and runs MAIN_CLASS N from query-side/ (so that the test services,
 # embedded PostgreSQL and the build's Elasticsearch, live under query-side/target/test-services). The report
 # is printed and saved to bench/results/RESULT_PREFIX-<UTC timestamp>.md.
@@ -21,7 +21,8 @@ run_query_side_bench() {
   fi
   ./mvnw -q -B -pl query-side dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$root/$classes/classpath.txt" >&2
   cp="query-side/target/classes:$(cat "$classes/classpath.txt")"
-  javac --release 17 -d "$classes" -cp "$cp" "bench/projections/$main.java" bench/projections/RealisticEvents.java
+  javac --release 17 -d "$classes" -cp "$cp" "bench/projections/$main.java" bench/projections/RealisticEvents.java \
+    bench/projections/BenchContexts.java
 
   result_file="$results/$prefix-$stamp.md"
   {

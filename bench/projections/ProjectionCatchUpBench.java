@@ -1,8 +1,5 @@
-import io.picflow.devservices.TestServices;
-import io.picflow.query.QuerySideApplication;
 import io.picflow.query.QuerySideConfiguration;
 import io.picflow.query.cache.KeyValueCache;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +8,6 @@ import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.EventTrackerStatus;
 import org.axonframework.eventhandling.StreamingEventProcessor;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -29,13 +25,10 @@ public final class ProjectionCatchUpBench {
 
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
-        Map<String, String> properties = new HashMap<>(TestServices.applicationProperties(true));
-        properties.put("server.port", "0");
-        properties.put("server.address", "127.0.0.1");
-        properties.put("logging.level.root", "WARN");
+        Map<String, String> properties = BenchContexts.properties();
 
         long head;
-        try (ConfigurableApplicationContext seeding = start(properties)) {
+        try (ConfigurableApplicationContext seeding = BenchContexts.start(properties)) {
             EventStorageEngine storage = seeding.getBean(EventStorageEngine.class);
             long started = System.nanoTime();
             long appended = RealisticEvents.append(storage, events);
@@ -50,7 +43,7 @@ public final class ProjectionCatchUpBench {
 
         properties.put("picflow.search.alias", "bench-" + System.nanoTime());
         long started = System.nanoTime();
-        try (ConfigurableApplicationContext measuring = start(properties)) {
+        try (ConfigurableApplicationContext measuring = BenchContexts.start(properties)) {
             EventProcessingConfiguration processing = measuring.getBean(EventProcessingConfiguration.class);
             JdbcClient jdbc = measuring.getBean(JdbcClient.class);
             List<String> groups = QuerySideConfiguration.ALL_PROCESSING_GROUPS;
@@ -127,10 +120,6 @@ public final class ProjectionCatchUpBench {
         return seconds;
     }
 
-    private static ConfigurableApplicationContext start(Map<String, String> properties) {
-        String[] arguments = properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-        return new SpringApplicationBuilder(QuerySideApplication.class).run(arguments);
-    }
 
     private static boolean reached(EventProcessingConfiguration processing, String group, long head) {
         return processing.eventProcessor(group, StreamingEventProcessor.class).map(processor -> {

@@ -1,7 +1,5 @@
 import io.picflow.devservices.ApiClient;
-import io.picflow.devservices.TestServices;
 import io.picflow.devservices.TestTokens;
-import io.picflow.query.QuerySideApplication;
 import io.picflow.query.rebuild.ProjectionRebuild;
 import io.picflow.query.rebuild.ProjectionRebuilds;
 import io.picflow.query.rebuild.RebuildProgress;
@@ -9,13 +7,11 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -39,14 +35,10 @@ public final class RebuildBench {
 
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
-        Map<String, String> properties = new HashMap<>(TestServices.applicationProperties(true));
-        properties.put("server.port", "0");
-        properties.put("server.address", "127.0.0.1");
-        properties.put("logging.level.root", "WARN");
+        Map<String, String> properties = BenchContexts.properties();
         properties.put("picflow.search.alias", "rebuild-bench-" + System.nanoTime());
-        String[] arguments = properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
 
-        try (ConfigurableApplicationContext context = new SpringApplicationBuilder(QuerySideApplication.class).run(arguments)) {
+        try (ConfigurableApplicationContext context = BenchContexts.start(properties)) {
             // The live processors stay stopped: only the rebuilds read the history.
             context.getBean(EventProcessingConfiguration.class).eventProcessors().values().forEach(p -> p.shutDown());
             JdbcClient jdbc = context.getBean(JdbcClient.class);

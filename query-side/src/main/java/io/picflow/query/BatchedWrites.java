@@ -37,8 +37,6 @@ public class BatchedWrites {
         void flush();
     }
 
-    private static final String REBUILD = ".rebuild";
-
     private final Set<String> batchingGroups = ConcurrentHashMap.newKeySet();
     private final Map<String, Long> oneByOneThrough = new ConcurrentHashMap<>();
 
@@ -85,12 +83,12 @@ public class BatchedWrites {
      * the same positions as the live processor of its group but fails (or not) on its own.
      */
     private static String failureKey(String group) {
-        return WriteTargets.inRebuild() ? group + REBUILD : group;
+        return WriteTargets.inRebuild() ? group + WriteTargets.REBUILD_SUFFIX : group;
     }
 
     /** A new rebuild of {@code group} starts from the first event: what an earlier one failed on is not its concern. */
     public void forgetRebuildFailures(String group) {
-        oneByOneThrough.remove(group + REBUILD);
+        oneByOneThrough.remove(group + WriteTargets.REBUILD_SUFFIX);
     }
 
     private void flush(Pending<?> pending) {

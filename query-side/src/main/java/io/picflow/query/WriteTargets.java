@@ -14,6 +14,9 @@ import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
  */
 public final class WriteTargets {
 
+    /** Appended to a read model's name, it names that read model's rebuild (its processor, its tokens). */
+    public static final String REBUILD_SUFFIX = ".rebuild";
+
     private static final String RESOURCE = WriteTargets.class.getName();
 
     private WriteTargets() {

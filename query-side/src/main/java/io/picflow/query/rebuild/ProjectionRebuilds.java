@@ -104,7 +104,6 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
         }
     }
 
-    static final String REBUILD_SUFFIX = ".rebuild";
     private static final int FINISHED_KEPT = 100;
     private static final Logger log = LoggerFactory.getLogger(ProjectionRebuilds.class);
 
@@ -239,7 +238,7 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
 
     private void run(ProjectionRebuild rebuild, ReadModel model, StreamingEventProcessor live) {
         String group = model.name();
-        String rebuildName = group + REBUILD_SUFFIX;
+        String rebuildName = group + WriteTargets.REBUILD_SUFFIX;
         TokenStore liveTokens = processing.tokenStore(group);
         List<RebuildTarget> targets = readModels.targets(model);
         TokenStore tokens = rebuildTokens(liveTokens, targets);

@@ -133,19 +133,13 @@ class HttpFetcherTest {
         byte[] jpeg = TestImages.jpeg(400, 300);
         int half = jpeg.length / 2;
         PartialDownload partial = partialWith("d3", java.util.Arrays.copyOf(jpeg, half), "\"v1\"", null);
-        server.enqueue(new MockResponse.Builder().code(206)
-                .setHeader("Content-Range", "bytes " + half + "-" + (jpeg.length - 1) + "/" + jpeg.length)
-                .setHeader("ETag", "\"v1\"")
-                .body(new Buffer().write(java.util.Arrays.copyOfRange(jpeg, half, jpeg.length))).build());
+        server.enqueue(rest(jpeg, half, "\"v1\""));
 
         HttpFetcher.Fetched fetched = fetcher(AddressPolicy.any(), 1_000_000).fetch(url("/p.jpg"), partial, this::progress,
                 new HttpFetcher.Cancellation());
 
         RecordedRequest request = server.takeRequest();
-        assertThat(request.getHeaders().get("Range")).isEqualTo("bytes=" + half + "-");
-        assertThat(request.getHeaders().get("If-Range")).isEqualTo("\"v1\"");
-        assertThat(Files.readAllBytes(fetched.file())).isEqualTo(jpeg);
-        assertThat(fetched.sha256()).isEqualTo(sha256(jpeg));
+        assertResumed(request, half, "\"v1\"", fetched, jpeg);
     }
 
     @Test
@@ -154,10 +148,7 @@ class HttpFetcherTest {
         int half = jpeg.length / 2;
         PartialDownload partial = partialWith("d3r", java.util.Arrays.copyOf(jpeg, half), "\"v1\"", null);
         server.enqueue(new MockResponse.Builder().code(302).setHeader("Location", "/cdn/p.jpg").build());
-        server.enqueue(new MockResponse.Builder().code(206)
-                .setHeader("Content-Range", "bytes " + half + "-" + (jpeg.length - 1) + "/" + jpeg.length)
-                .setHeader("ETag", "\"v1\"")
-                .body(new Buffer().write(java.util.Arrays.copyOfRange(jpeg, half, jpeg.length))).build());
+        server.enqueue(rest(jpeg, half, "\"v1\""));
 
         HttpFetcher.Fetched fetched = fetcher(AddressPolicy.any(), 1_000_000).fetch(url("/p.jpg"), partial, this::progress,
                 new HttpFetcher.Cancellation());
@@ -165,10 +156,7 @@ class HttpFetcherTest {
         server.takeRequest();
         RecordedRequest atTarget = server.takeRequest();
         assertThat(atTarget.getUrl().encodedPath()).isEqualTo("/cdn/p.jpg");
-        assertThat(atTarget.getHeaders().get("Range")).isEqualTo("bytes=" + half + "-");
-        assertThat(atTarget.getHeaders().get("If-Range")).isEqualTo("\"v1\"");
-        assertThat(Files.readAllBytes(fetched.file())).isEqualTo(jpeg);
-        assertThat(fetched.sha256()).isEqualTo(sha256(jpeg));
+        assertResumed(atTarget, half, "\"v1\"", fetched, jpeg);
     }
 
     @Test
@@ -253,6 +241,23 @@ class HttpFetcherTest {
                 .callTimeout(properties.overallTimeout())
                 .build();
         return new HttpFetcher(client, properties, policy);
+    }
+
+    /** A 206 with {@code whole} from byte {@code from} on, as a server that supports ranges answers a resume. */
+    private static MockResponse rest(byte[] whole, int from, String etag) {
+        return new MockResponse.Builder().code(206)
+                .setHeader("Content-Range", "bytes " + from + "-" + (whole.length - 1) + "/" + whole.length)
+                .setHeader("ETag", etag)
+                .body(new Buffer().write(java.util.Arrays.copyOfRange(whole, from, whole.length))).build();
+    }
+
+    /** The request asked for the rest from {@code from}, guarded by {@code etag}, and the file is {@code whole} again. */
+    private static void assertResumed(RecordedRequest request, int from, String etag, HttpFetcher.Fetched fetched, byte[] whole)
+            throws Exception {
+        assertThat(request.getHeaders().get("Range")).isEqualTo("bytes=" + from + "-");
+        assertThat(request.getHeaders().get("If-Range")).isEqualTo(etag);
+        assertThat(Files.readAllBytes(fetched.file())).isEqualTo(whole);
+        assertThat(fetched.sha256()).isEqualTo(sha256(whole));
     }
 
     /** A partial file holding {@code bytes}, with the validators of the response they came from. */
