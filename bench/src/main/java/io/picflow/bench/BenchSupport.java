@@ -118,10 +118,16 @@ final class BenchSupport {
     /** A dev token from {@code POST /api/dev/tokens} for {@code userId} with the role {@code user}. */
     static String devToken(HttpClient client, URI baseUrl, Duration timeout, String userId)
             throws IOException, InterruptedException {
+        return devToken(client, baseUrl, timeout, userId, "user");
+    }
+
+    /** A dev token for {@code userId} with {@code role} ({@code user} or {@code admin}). */
+    static String devToken(HttpClient client, URI baseUrl, Duration timeout, String userId, String role)
+            throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(baseUrl.resolve("/api/dev/tokens"))
                 .timeout(timeout)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"" + userId + "\",\"roles\":[\"user\"]}"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"" + userId + "\",\"roles\":[\"" + role + "\"]}"))
                 .build();
         HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         Matcher matcher = TOKEN.matcher(response.body());

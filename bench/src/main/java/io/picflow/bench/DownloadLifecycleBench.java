@@ -65,7 +65,7 @@ public final class DownloadLifecycleBench {
 
     /** The command line, with its defaults. */
     record Options(URI baseUrl, Long servicePid, Set<String> scenarios, int images, long rateBytesPerSecond,
-            int completionTimeoutSeconds) {
+            int completionTimeoutSeconds, int warmupBatches) {
 
         static final String USAGE = """
                 usage: DownloadLifecycleBench --base-url http://127.0.0.1:<port> [options]
@@ -75,6 +75,7 @@ public final class DownloadLifecycleBench {
                   --images N                     images in the set (default 200)
                   --rate-bytes-per-second N      per-connection limit in the network scenario (default 2000000)
                   --completion-timeout S         longest wait for a batch of downloads to finish (default 900)
+                  --warmup-batches N             network: warm-up batches through picflow before measuring (default 6)
                 """;
 
         static Options parse(String[] args) {
@@ -116,8 +117,10 @@ public final class DownloadLifecycleBench {
             int images = (int) number(values, "images", 200, 1, 100_000);
             long rate = number(values, "rate-bytes-per-second", 2_000_000, 1, Long.MAX_VALUE);
             int completionTimeout = (int) number(values, "completion-timeout", 900, 1, 86_400);
+            int warmupBatches = (int) number(values, "warmup-batches", 6, 0, 100);
             BenchSupport.rejectUnknown(values);
-            return new Options(baseUrl, servicePid, Collections.unmodifiableSet(ordered), images, rate, completionTimeout);
+            return new Options(baseUrl, servicePid, Collections.unmodifiableSet(ordered), images, rate, completionTimeout,
+                    warmupBatches);
         }
 
         private static long number(Map<String, String> values, String name, long fallback, long min, long max) {
@@ -246,6 +249,12 @@ public final class DownloadLifecycleBench {
         server.resetSetStats();
         long timeoutNanos = TimeUnit.SECONDS.toNanos(options.completionTimeoutSeconds());
 
+        PicflowRun warmup = null;
+        if (options.warmupBatches() > 0) {
+            warmup = warmup(options, api, server, work, timeoutNanos);
+            server.resetSetStats();
+        }
+
         progress("network: curl --parallel --parallel-max %d, %d images at %.2f MB/s per connection",
                 CURL_PARALLEL, set.size(), rate / 1e6);
         ToolRun curl = curl(set, server, work.resolve("curl"), options.completionTimeoutSeconds());
@@ -267,6 +276,10 @@ public final class DownloadLifecycleBench {
         out.println("|---|---:|---:|---:|");
         out.println(format("| picflow (16 fetches at once) | %d | %.2f | %.2f |", picflow.completion().completed(),
                 picflow.wallSeconds(), picflow.completedBytes() / 1e6 / picflow.wallSeconds()));
+        if (warmup != null) {
+            out.println(format("| picflow, first batch after start-up (warm-up set) | %d | %.2f | %.2f |",
+                    warmup.completion().completed(), warmup.wallSeconds(), warmup.completedBytes() / 1e6 / warmup.wallSeconds()));
+        }
         out.println(format("| curl --parallel --parallel-max %d | %d | %.2f | %.2f |", CURL_PARALLEL, curl.ok(),
                 curl.wallSeconds(), curl.okBytes() / 1e6 / curl.wallSeconds()));
         out.println();
@@ -274,15 +287,29 @@ public final class DownloadLifecycleBench {
         out.println(format("ratio picflow/curl: %.2fx", ratio));
         out.println();
         picflowNotes(out, picflow, "first POST to the poll that saw the last completion");
-        out.println(format("- picflow origin side: %d responses, %.1f MB, peak %d at once, %d aborted",
-                picflowServed.responses(), picflowServed.bytes() / 1e6, picflowServed.peakInFlight(), picflowServed.errors()));
+        if (warmup != null) {
+            out.println(format("- warm-up: before curl, %d batches of %d other images (%s) through picflow: the first at"
+                    + " this rate (the cold row above), the others without a limit. The measured batch then runs on"
+                    + " compiled code, as on a service that has been up a while: during the first batch the JIT compilers"
+                    + " take about a quarter of the CPU. --warmup-batches 0 measures the first batch instead",
+                    options.warmupBatches(), warmup.requested(), "java.util.Random(" + (LifecycleImageSet.SEED + 1) + ")"));
+        }
+        out.println(format("- picflow origin side: %d responses, %.1f MB, peak %d at once, %d aborted; first request"
+                        + " %.2f s and last byte %.2f s after the first POST, %.1f connections busy on average in between",
+                picflowServed.responses(), picflowServed.bytes() / 1e6, picflowServed.peakInFlight(), picflowServed.errors(),
+                seconds(picflowServed.firstStartNanos() - picflow.batch().startedNanos()),
+                seconds(picflowServed.lastEndNanos() - picflow.batch().startedNanos()), picflowServed.meanInFlight()));
         out.println(format("- curl: exit %d, %d of %d files complete, wall from start to exit of the process%s",
                 curl.exitCode(), curl.ok(), set.size(), curl.note() == null ? "" : "; " + curl.note()));
-        out.println(format("- curl origin side: %d responses, %.1f MB, peak %d at once, %d aborted",
-                curlServed.responses(), curlServed.bytes() / 1e6, curlServed.peakInFlight(), curlServed.errors()));
+        out.println(format("- curl origin side: %d responses, %.1f MB, peak %d at once, %d aborted; %.1f connections busy"
+                        + " on average from the first request to the last byte",
+                curlServed.responses(), curlServed.bytes() / 1e6, curlServed.peakInFlight(), curlServed.errors(),
+                curlServed.meanInFlight()));
         out.println(format("- floor at this rate with 16 connections: %.2f s (max of the largest image / rate and"
                 + " total / (16 x rate))", floor));
         out.println();
+        new LifecycleStages(api.baseUrl()).print(out, picflow.batch().ids(), picflow.batch().startedAt(),
+                picflow.batch().wallClockOf(picflow.completion().endNanos()));
         out.println(NETWORK_TARGET);
         boolean complete = picflow.allCompleted() && curl.ok() == set.size();
         String verdict;
@@ -297,6 +324,36 @@ public final class DownloadLifecycleBench {
         out.println();
         out.flush();
         return curl.ok() == set.size() && picflow.batch().accepted() > 0;
+    }
+
+    /**
+     * The warm-up: {@code --warmup-batches} batches of as many images again, from the next seed (other bytes,
+     * so that the measured batch stores every image anew). The first goes at the scenario's rate and is
+     * reported as the cold run; the others go without a rate limit (new URLs of the same files), only to run
+     * the code often enough for the JIT to compile it. Returns the first.
+     */
+    private static PicflowRun warmup(Options options, LifecycleApi api, LifecycleImageServer server, Path work,
+            long timeoutNanos) throws Exception {
+        progress("network: writing the warm-up set (%d images)", options.images());
+        LifecycleImageSet warmupSet = LifecycleImageSet.generate(work.resolve("warmup"), options.images(),
+                LifecycleImageSet.SEED + 1);
+        server.serveWarmup(warmupSet);
+        PicflowRun first = null;
+        for (int batch = 1; batch <= options.warmupBatches(); batch++) {
+            server.rateBytesPerSecond(batch == 1 ? options.rateBytesPerSecond() : 0);
+            List<String> urls = new ArrayList<>();
+            for (LifecycleImageSet.Image image : warmupSet.images()) {
+                urls.add(server.warmupUrl(image.index()) + (batch == 1 ? "" : "?batch=" + batch));
+            }
+            progress("network: warm-up batch %d of %d, picflow %d downloads (user bench-warmup-%d)", batch,
+                    options.warmupBatches(), urls.size(), batch);
+            PicflowRun run = picflow(api, api.token("bench-warmup-" + batch), urls, warmupSet, timeoutNanos);
+            progress("network: warm-up batch %d: %d completed, %d failed in %.2f s", batch, run.completion().completed(),
+                    run.completion().failed(), run.wallSeconds());
+            first = first == null ? run : first;
+        }
+        server.rateBytesPerSecond(options.rateBytesPerSecond());
+        return first;
     }
 
     // ---------------------------------------------------------------- cpu

@@ -25,6 +25,7 @@ final class LifecycleBatch {
     private final CountDownLatch finished;
     private final AtomicReference<String> firstError = new AtomicReference<>();
     private final long startedNanos;
+    private final java.time.Instant startedAt;
     private volatile long submittedNanos;
 
     private LifecycleBatch(List<String> urls, int threads, LifecycleApi api, String token) {
@@ -60,6 +61,7 @@ final class LifecycleBatch {
             worker.start();
         }
         this.startedNanos = System.nanoTime();
+        this.startedAt = java.time.Instant.now();
         start.countDown();
     }
 
@@ -71,6 +73,21 @@ final class LifecycleBatch {
     /** Just before the first POST. */
     long startedNanos() {
         return startedNanos;
+    }
+
+    /** Just before the first POST, by the wall clock (to compare with the service's event timestamps). */
+    java.time.Instant startedAt() {
+        return startedAt;
+    }
+
+    /** The wall-clock time of a {@code System.nanoTime} reading taken during this batch. */
+    java.time.Instant wallClockOf(long nanos) {
+        return startedAt.plusNanos(nanos - startedNanos);
+    }
+
+    /** The download ids, null where the POST failed. */
+    List<String> ids() {
+        return java.util.Arrays.asList(ids.clone());
     }
 
     /** When the last POST was answered (valid once {@link #isSubmitted()}). */

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * threads):
  *
  * <ul>
- *   <li>{@code GET /set/<i>.png} (any query string) serves image i of the set with {@code Content-Length}.
+ *   <li>{@code GET /set/<i>.png} (any query string) serves image i of the set with {@code Content-Length}
+ *       ({@code /warmup/<i>.png} likewise from the warm-up set, once there is one).
  *       With a rate limit, each response's body goes out in 16 KB chunks, paced with {@code System.nanoTime}
  *       so that at no time more than {@code rate * elapsed} bytes have been written. The server handles one
  *       exchange per connection at a time, so this is the per-connection rate.</li>
@@ -52,6 +53,7 @@ final class LifecycleImageServer implements AutoCloseable {
     }
 
     private final LifecycleImageSet set;
+    private volatile LifecycleImageSet warmupSet;
     private final HttpServer server;
     private final ExecutorService executor;
     private final String base;
@@ -63,6 +65,10 @@ final class LifecycleImageServer implements AutoCloseable {
     private final AtomicLong setErrors = new AtomicLong();
     private final AtomicInteger setInFlight = new AtomicInteger();
     private final AtomicInteger setPeakInFlight = new AtomicInteger();
+    /** When the first {@code /set/} request arrived and the last response ended, and the sum of their durations. */
+    private final AtomicLong setFirstStart = new AtomicLong(Long.MAX_VALUE);
+    private final AtomicLong setLastEnd = new AtomicLong(Long.MIN_VALUE);
+    private final AtomicLong setBusyNanos = new AtomicLong();
     private final AtomicLong trickleRequests = new AtomicLong();
     private final AtomicInteger trickleOpen = new AtomicInteger();
     private final AtomicInteger tricklePeakOpen = new AtomicInteger();
@@ -76,7 +82,8 @@ final class LifecycleImageServer implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        server.createContext("/set/", this::serveImage);
+        server.createContext("/set/", exchange -> serveImage(exchange, this.set, "/set/"));
+        server.createContext("/warmup/", exchange -> serveImage(exchange, warmupSet, "/warmup/"));
         server.createContext("/trickle/", this::trickle);
         server.setExecutor(executor);
         server.start();
@@ -96,6 +103,15 @@ final class LifecycleImageServer implements AutoCloseable {
         return base + "/set/" + index + ".png" + (query == null || query.isEmpty() ? "" : "?" + query);
     }
 
+    /** Serves {@code warmup} at {@code /warmup/<i>.png}, under the same rate limit and statistics as the set. */
+    void serveWarmup(LifecycleImageSet warmup) {
+        this.warmupSet = warmup;
+    }
+
+    String warmupUrl(int index) {
+        return base + "/warmup/" + index + ".png";
+    }
+
     String trickleUrl(int index) {
         return base + "/trickle/" + index + ".png";
     }
@@ -109,14 +125,24 @@ final class LifecycleImageServer implements AutoCloseable {
         trickleStopped = true;
     }
 
-    /** Counters of the {@code /set/} path since the last reset. */
-    record SetStats(long responses, long bytes, long errors, int peakInFlight) {
+    /**
+     * Counters of the {@code /set/} path since the last reset, with when the first request arrived and the
+     * last response ended ({@code System.nanoTime}) and the sum of the response durations: together they
+     * tell how many connections were busy on average, i.e. how well a client keeps its slots filled.
+     */
+    record SetStats(long responses, long bytes, long errors, int peakInFlight, long firstStartNanos, long lastEndNanos,
+            long busyNanos) {
+
+        /** Mean connections open between the first request and the last response's end. */
+        double meanInFlight() {
+            return lastEndNanos > firstStartNanos ? busyNanos / (double) (lastEndNanos - firstStartNanos) : 0;
+        }
     }
 
     SetStats resetSetStats() {
-        SetStats stats = new SetStats(setResponses.getAndSet(0), setBytes.getAndSet(0), setErrors.getAndSet(0),
-                setPeakInFlight.getAndSet(setInFlight.get()));
-        return stats;
+        return new SetStats(setResponses.getAndSet(0), setBytes.getAndSet(0), setErrors.getAndSet(0),
+                setPeakInFlight.getAndSet(setInFlight.get()), setFirstStart.getAndSet(Long.MAX_VALUE),
+                setLastEnd.getAndSet(Long.MIN_VALUE), setBusyNanos.getAndSet(0));
     }
 
     /** Trickle requests received, connections open now and the most open at once. */
@@ -127,12 +153,14 @@ final class LifecycleImageServer implements AutoCloseable {
         return new TrickleStats(trickleRequests.get(), trickleOpen.get(), tricklePeakOpen.get());
     }
 
-    private void serveImage(HttpExchange exchange) throws IOException {
+    private void serveImage(HttpExchange exchange, LifecycleImageSet set, String prefix) throws IOException {
+        long arrived = System.nanoTime();
+        setFirstStart.accumulateAndGet(arrived, Math::min);
         int inFlight = setInFlight.incrementAndGet();
         setPeakInFlight.accumulateAndGet(inFlight, Math::max);
         try (exchange) {
             exchange.getRequestBody().readAllBytes();
-            LifecycleImageSet.Image image = set == null ? null : set.image(indexOf(exchange, "/set/"));
+            LifecycleImageSet.Image image = set == null ? null : set.image(indexOf(exchange, prefix));
             if (image == null || !"GET".equals(exchange.getRequestMethod())) {
                 exchange.sendResponseHeaders(404, -1);
                 return;
@@ -162,6 +190,9 @@ final class LifecycleImageServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             setInFlight.decrementAndGet();
+            long ended = System.nanoTime();
+            setBusyNanos.addAndGet(ended - arrived);
+            setLastEnd.accumulateAndGet(ended, Math::max);
         }
     }
 

@@ -38,16 +38,23 @@ final class LifecycleImageSet {
 
     private final Path directory;
     private final List<Image> images;
+    private final long seed;
 
-    private LifecycleImageSet(Path directory, List<Image> images) {
+    private LifecycleImageSet(Path directory, List<Image> images, long seed) {
         this.directory = directory;
         this.images = List.copyOf(images);
+        this.seed = seed;
     }
 
-    /** Writes {@code count} images as {@code <directory>/<i>.png}. */
+    /** Writes {@code count} images as {@code <directory>/<i>.png}, from {@link #SEED}. */
     static LifecycleImageSet generate(Path directory, int count) throws IOException {
+        return generate(directory, count, SEED);
+    }
+
+    /** Writes {@code count} images as {@code <directory>/<i>.png}, from {@code seed}. */
+    static LifecycleImageSet generate(Path directory, int count, long seed) throws IOException {
         Files.createDirectories(directory);
-        Random random = new Random(SEED);
+        Random random = new Random(seed);
         double logMin = Math.log(MIN_BYTES);
         double logMax = Math.log(MAX_BYTES);
         long[] targets = new long[count];
@@ -63,7 +70,7 @@ final class LifecycleImageSet {
             }
             images.add(new Image(i, targets[i], size[0], size[1], file, Files.size(file)));
         }
-        return new LifecycleImageSet(directory, images);
+        return new LifecycleImageSet(directory, images, seed);
     }
 
     /**
@@ -160,7 +167,7 @@ final class LifecycleImageSet {
         return String.format(java.util.Locale.ROOT,
                 "%d noise PNGs (8-bit RGB), sizes log-uniform %d..%d bytes from java.util.Random(%d): total %.1f MB,"
                         + " min %.1f KB, median %.1f KB, max %.2f MB, sides %d..%d px, largest deviation from the target size %.2f%%",
-                sizes.length, MIN_BYTES, MAX_BYTES, SEED, totalBytes() / 1e6, sizes[0] / 1e3,
+                sizes.length, MIN_BYTES, MAX_BYTES, seed, totalBytes() / 1e6, sizes[0] / 1e3,
                 sizes[sizes.length / 2] / 1e3, sizes[sizes.length - 1] / 1e6, minSide, maxSide, worst * 100);
     }
 }

@@ -71,10 +71,16 @@ public class ImageDownload {
         // for Axon and Jackson
     }
 
+    /**
+     * A request starts its first fetch at once: the process manager then hands the fetch to the worker on
+     * seeing both events together, instead of a round trip through it (a command, an event and another
+     * turn of its processor) before the first byte is asked for (ADR 0010).
+     */
     @CommandHandler
     public ImageDownload(RequestImageDownload command) {
         apply(new ImageDownloadRequested(command.downloadId(), command.url(), command.fileName(), command.tags(),
                 command.requestedBy()));
+        apply(new ImageFetchStarted(command.downloadId(), 1, 1, 0));
     }
 
     @CommandHandler

@@ -55,13 +55,13 @@ public class ImageDownloadProcess {
     @Autowired
     private transient DownloadsProperties properties;
 
+    /** The request has started the first fetch itself ({@link ImageFetchStarted} follows): nothing to send. */
     @StartSaga
     @SagaEventHandler(associationProperty = "downloadId")
     void on(ImageDownloadRequested event) {
         this.downloadId = event.downloadId();
         this.url = event.url();
         this.requestedBy = event.requestedBy();
-        commands.send(new StartImageFetch(downloadId));
     }
 
     @SagaEventHandler(associationProperty = "downloadId")

@@ -39,15 +39,15 @@ class ImageDownloadProcessTest {
         fixture = new SagaTestFixture<>(ImageDownloadProcess.class);
         fixture.registerResource(worker);
         fixture.registerResource(new DownloadsProperties(Path.of("unused"), false, 0, 0, 0, null, null, OVERALL, null,
-                0, 0, MARGIN, 0, 0, 0));
+                0, 0, MARGIN, 0, 0, 0, 0));
     }
 
     @Test
-    void a_request_starts_the_process_and_its_first_fetch() {
+    void a_request_starts_the_process_without_a_command_since_the_request_started_the_first_fetch() {
         fixture.givenNoPriorActivity()
                 .whenAggregate(ID).publishes(REQUESTED)
                 .expectActiveSagas(1)
-                .expectDispatchedCommands(new StartImageFetch(ID));
+                .expectNoDispatchedCommands();
     }
 
     @Test

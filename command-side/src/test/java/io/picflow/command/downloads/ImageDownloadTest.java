@@ -56,18 +56,24 @@ class ImageDownloadTest {
     }
 
     @Test
-    void requesting_a_download_records_who_asked_for_which_url() {
+    void requesting_a_download_records_who_asked_for_which_url_and_starts_its_first_fetch() {
         fixture.givenNoPriorActivity()
                 .when(new RequestImageDownload(ID, "https://example.com/cat.png", "cat.png", List.of("cats"), "alice"))
-                .expectEvents(REQUESTED)
-                .expectState(download -> require(download.status() == DownloadStatus.REQUESTED));
+                .expectEvents(REQUESTED, STARTED)
+                .expectState(download -> require(download.status() == DownloadStatus.FETCHING));
+    }
+
+    @Test
+    void a_late_start_of_a_download_that_is_fetching_changes_nothing() {
+        fixture.given(REQUESTED, STARTED).when(new StartImageFetch(ID)).expectSuccessfulHandlerExecution().expectNoEvents();
     }
 
     @Test
     void missing_tags_become_an_empty_list_in_the_event() {
         fixture.givenNoPriorActivity()
                 .when(new RequestImageDownload("d-2", "https://example.com/dog.png", null, null, "bob"))
-                .expectEvents(new ImageDownloadRequested("d-2", "https://example.com/dog.png", null, List.of(), "bob"));
+                .expectEvents(new ImageDownloadRequested("d-2", "https://example.com/dog.png", null, List.of(), "bob"),
+                        new ImageFetchStarted("d-2", 1, 1, 0));
     }
 
     @Test

@@ -9,7 +9,6 @@ import io.picflow.command.downloads.DownloadCommands.RecordImageFetched;
 import io.picflow.command.downloads.DownloadCommands.RecordImageProcessed;
 import io.picflow.command.downloads.DownloadCommands.RecordImageStored;
 import io.picflow.command.downloads.DownloadCommands.RecordImageValidated;
-import io.picflow.events.MetadataKeys;
 import io.picflow.events.downloads.DownloadErrorCodes;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -30,7 +29,6 @@ import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
-import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,15 +46,16 @@ import org.springframework.stereotype.Component;
 public class DownloadFetchWorker implements FetchWorker, DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(DownloadFetchWorker.class);
+    private static final int REPORTING_THREADS = 4;
+    private static final int REPORT_DRAIN_SECONDS = 5;
 
-    private final CommandGateway commands;
     private final HttpFetcher fetcher;
     private final ImageInspector inspector;
     private final ImageLibrary library;
     private final FetchScheduler scheduler;
     private final ExecutorService threads;
     private final ExecutorService reporters;
-    private final Map<String, RecordFetchProgress> pendingProgress = new ConcurrentHashMap<>();
+    private final DownloadReports reports;
     /** Decoding is CPU- and memory-heavy: one image per core at a time, whatever the fetch concurrency. */
     private final ExecutorService processing;
     private final ExecutorService resolver;
@@ -75,7 +74,6 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
 
     public DownloadFetchWorker(CommandGateway commands, DownloadsProperties properties, MeterRegistry meters, JdbcClient jdbc,
             @Value("${picflow.downloads.heartbeat-interval:10s}") Duration heartbeatInterval) {
-        this.commands = commands;
         this.heartbeats = new FetchHeartbeats(jdbc, heartbeatInterval.multipliedBy(3));
         this.heartbeatTimer = Executors.newSingleThreadScheduledExecutor(named("picflow-fetch-heartbeat"));
         heartbeatTimer.scheduleWithFixedDelay(this::beat, 0, heartbeatInterval.toMillis(), TimeUnit.MILLISECONDS);
@@ -101,9 +99,10 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         this.inspector = new ImageInspector(properties.maxPixels(), properties.thumbnailSize());
         this.library = new ImageLibrary(properties.storageDir());
         this.threads = Executors.newCachedThreadPool(named("picflow-fetch"));
-        this.reporters = Executors.newFixedThreadPool(2, named("picflow-progress"));
-        this.processing = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()),
-                named("picflow-process"));
+        // Reports wait on the database, not the CPU: more threads than cores, so that transactions overlap.
+        this.reporters = Executors.newFixedThreadPool(REPORTING_THREADS, named("picflow-report"));
+        this.reports = new DownloadReports(commands, reporters);
+        this.processing = Executors.newFixedThreadPool(properties.processingThreads(), named("picflow-process"));
         this.scheduler = new FetchScheduler(properties.globalConcurrency(), properties.perHostConcurrency(), threads, this::run);
         this.bytesFetched = Counter.builder("picflow.downloads.bytes.fetched").baseUnit("bytes")
                 .description("Bytes received from remote servers").register(meters);
@@ -210,12 +209,12 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
                 bytesFetched.increment(bytes - counted[0]);
                 counted[0] = bytes;
                 if (throttle.shouldReport(bytes, total)) {
-                    reportProgress(job, new RecordFetchProgress(job.downloadId(), job.fetch(), bytes, total));
+                    reports.sendProgress(job, new RecordFetchProgress(job.downloadId(), job.fetch(), bytes, total));
                 }
             }, cancellation);
             // From here on the bytes are this fetch's own: a later fetch of the download cannot touch them.
             Path owned = partial.handOver(job.fetch());
-            report(job, new RecordImageFetched(job.downloadId(), job.fetch(), fetched.bytes(), fetched.contentType(),
+            reports.send(job, new RecordImageFetched(job.downloadId(), job.fetch(), fetched.bytes(), fetched.contentType(),
                     fetched.sha256()));
             processing.execute(() -> process(job, mine, owned, fetched));
             handedOver = true;
@@ -240,12 +239,12 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         MDC.put("correlationId", job.correlationId());
         try {
             ImageInspector.Header header = inspector.validate(file);
-            report(job, new RecordImageValidated(job.downloadId(), job.fetch(), header.format().name(), header.width(),
+            reports.send(job, new RecordImageValidated(job.downloadId(), job.fetch(), header.format().name(), header.width(),
                     header.height()));
             BufferedImage thumbnail = inspector.thumbnail(file, header);
-            report(job, new RecordImageProcessed(job.downloadId(), job.fetch(), thumbnail.getWidth(), thumbnail.getHeight()));
+            reports.send(job, new RecordImageProcessed(job.downloadId(), job.fetch(), thumbnail.getWidth(), thumbnail.getHeight()));
             library.store(file, fetched.sha256(), thumbnail);
-            report(job, new RecordImageStored(job.downloadId(), job.fetch(), ImageLibrary.imageIdOf(fetched.sha256()),
+            reports.send(job, new RecordImageStored(job.downloadId(), job.fetch(), ImageLibrary.imageIdOf(fetched.sha256()),
                     fetched.sha256(), fetched.bytes(), header.format().name(), header.format().contentType(),
                     header.width(), header.height()));
             outcome("completed", "none");
@@ -263,7 +262,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     private void failed(FetchJob job, FetchFailure failure) {
         outcome("failed", failure.code());
         log.info("Download {} fetch {} failed: {} {}", job.downloadId(), job.fetch(), failure.code(), failure.getMessage());
-        report(job, new RecordFetchFailure(job.downloadId(), job.fetch(), failure.code(), failure.getMessage(),
+        reports.send(job, new RecordFetchFailure(job.downloadId(), job.fetch(), failure.code(), failure.getMessage(),
                 failure.retryable(), failure.retryAfter()));
     }
 
@@ -271,7 +270,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         // Our own bug or an unexpected local I/O condition: retried, and visible in the logs.
         log.error("Download {} fetch {} failed unexpectedly", job.downloadId(), job.fetch(), unexpected);
         outcome("failed", DownloadErrorCodes.INTERNAL_ERROR);
-        report(job, new RecordFetchFailure(job.downloadId(), job.fetch(), DownloadErrorCodes.INTERNAL_ERROR,
+        reports.send(job, new RecordFetchFailure(job.downloadId(), job.fetch(), DownloadErrorCodes.INTERNAL_ERROR,
                 "The worker failed: " + unexpected.getClass().getSimpleName(), true, null));
     }
 
@@ -280,34 +279,6 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
             Files.deleteIfExists(file);
         } catch (IOException e) {
             log.warn("Could not delete {}: {}", file, e.toString());
-        }
-    }
-
-    /**
-     * Progress is reported off the transfer thread: a synchronous command round trip per report
-     * would stop reading the socket meanwhile, and a paced server would lose the time. Only the
-     * latest progress of a download waits to be sent (a late one is ignored by the aggregate anyway).
-     */
-    private void reportProgress(FetchJob job, RecordFetchProgress progress) {
-        if (pendingProgress.put(job.downloadId(), progress) == null) {
-            reporters.execute(() -> {
-                RecordFetchProgress latest = pendingProgress.remove(job.downloadId());
-                if (latest != null) {
-                    report(job, latest);
-                }
-            });
-        }
-    }
-
-    private void report(FetchJob job, Object command) {
-        try {
-            commands.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(Map.of(
-                    MetadataKeys.CORRELATION_ID, job.correlationId(),
-                    MetadataKeys.CAUSATION_ID, job.causationId(),
-                    MetadataKeys.USER_ID, job.userId())));
-        } catch (RuntimeException e) {
-            // The watchdog deadline recovers a fetch whose reports could not be delivered.
-            log.warn("Could not report {} for download {}: {}", command.getClass().getSimpleName(), job.downloadId(), e.toString());
         }
     }
 
@@ -340,7 +311,16 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         heartbeatTimer.shutdownNow();
         threads.shutdownNow();
         processing.shutdownNow();
-        reporters.shutdownNow();
+        // What is done is reported: the queued reports get a few seconds (a lost one costs a watchdog retry).
+        reporters.shutdown();
+        try {
+            if (!reporters.awaitTermination(REPORT_DRAIN_SECONDS, TimeUnit.SECONDS)) {
+                reporters.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            reporters.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
         resolver.shutdownNow();
         client.dispatcher().executorService().shutdown();
         client.connectionPool().evictAll();

@@ -22,6 +22,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param thumbnailSize           the longest side of a thumbnail, in pixels
  * @param maxActivePerUser        downloads a user may have unfinished at once (429 beyond)
  * @param maxRequestsPerMinute    download requests a user may make per minute (429 beyond)
+ * @param processingThreads       images validated, decoded and stored at once (default: one per core)
  */
 @ConfigurationProperties("picflow.downloads")
 public record DownloadsProperties(
@@ -39,7 +40,8 @@ public record DownloadsProperties(
         Duration watchdogMargin,
         int thumbnailSize,
         int maxActivePerUser,
-        int maxRequestsPerMinute) {
+        int maxRequestsPerMinute,
+        int processingThreads) {
 
     public DownloadsProperties {
         storageDir = storageDir == null ? Path.of("picflow-data", "images") : storageDir;
@@ -56,6 +58,7 @@ public record DownloadsProperties(
         thumbnailSize = thumbnailSize > 0 ? thumbnailSize : 256;
         maxActivePerUser = maxActivePerUser > 0 ? maxActivePerUser : 100;
         maxRequestsPerMinute = maxRequestsPerMinute > 0 ? maxRequestsPerMinute : 120;
+        processingThreads = processingThreads > 0 ? processingThreads : Runtime.getRuntime().availableProcessors();
     }
 
     private static Duration orDefault(Duration value, Duration fallback) {

@@ -94,7 +94,10 @@ final class ImageInspector {
         double factor = Math.min(1.0, (double) thumbnailSize / Math.max(source.getWidth(), source.getHeight()));
         int width = Math.max(1, (int) Math.round(source.getWidth() * factor));
         int height = Math.max(1, (int) Math.round(source.getHeight() * factor));
-        BufferedImage thumbnail = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB);
+        // An opaque image gets an opaque thumbnail: a PNG without an alpha channel is a quarter smaller and
+        // encodes in about half the time.
+        int type = source.getColorModel().hasAlpha() ? BufferedImage.TYPE_INT_ARGB : BufferedImage.TYPE_INT_RGB;
+        BufferedImage thumbnail = new BufferedImage(width, height, type);
         Graphics2D graphics = thumbnail.createGraphics();
         try {
             graphics.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);

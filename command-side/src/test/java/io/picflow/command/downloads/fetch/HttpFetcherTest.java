@@ -229,7 +229,7 @@ class HttpFetcherTest {
 
     private HttpFetcher fetcher(AddressPolicy policy, long maxBytes) {
         DownloadsProperties properties = new DownloadsProperties(storage, true, maxBytes, 0, 5, Duration.ofSeconds(2),
-                Duration.ofMillis(500), Duration.ofSeconds(20), Duration.ofSeconds(2), 4, 4, null, 0, 0, 0);
+                Duration.ofMillis(500), Duration.ofSeconds(20), Duration.ofSeconds(2), 4, 4, null, 0, 0, 0, 0);
         OkHttpClient client = new OkHttpClient.Builder()
                 .proxy(Proxy.NO_PROXY)
                 .dns(new GuardedDns(policy, Duration.ofSeconds(2), Executors.newCachedThreadPool()))

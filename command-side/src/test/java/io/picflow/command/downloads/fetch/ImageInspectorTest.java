@@ -49,6 +49,18 @@ class ImageInspectorTest {
     }
 
     @Test
+    void a_thumbnail_has_an_alpha_channel_only_when_its_image_has_one() throws Exception {
+        Path jpeg = file("opaque.jpg", TestImages.jpeg(600, 400));
+        assertThat(inspector.thumbnail(jpeg, inspector.validate(jpeg)).getColorModel().hasAlpha()).isFalse();
+
+        Path transparent = file("transparent.png", TestImages.transparentPng(600, 400));
+        BufferedImage thumbnail = inspector.thumbnail(transparent, inspector.validate(transparent));
+        assertThat(thumbnail.getColorModel().hasAlpha()).isTrue();
+        assertThat(thumbnail.getRGB(thumbnail.getWidth() / 2, thumbnail.getHeight() / 2) >>> 24)
+                .as("alpha of a fully transparent image's thumbnail").isZero();
+    }
+
+    @Test
     void an_html_page_is_not_an_image_whatever_its_content_type_said() throws Exception {
         Path html = file("page", "<!DOCTYPE html><html><body>Not found</body></html>".getBytes(StandardCharsets.UTF_8));
         assertThatThrownBy(() -> inspector.validate(html))

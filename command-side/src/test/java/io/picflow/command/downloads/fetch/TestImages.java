@@ -23,6 +23,11 @@ public final class TestImages {
         return encode("png", width, height, BufferedImage.TYPE_INT_ARGB);
     }
 
+    /** A PNG with an alpha channel, every pixel fully transparent. */
+    public static byte[] transparentPng(int width, int height) {
+        return write(new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB), "png");
+    }
+
     public static byte[] jpeg(int width, int height) {
         return encode("jpeg", width, height, BufferedImage.TYPE_INT_RGB);
     }
