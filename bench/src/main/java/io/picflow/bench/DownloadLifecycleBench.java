@@ -75,7 +75,7 @@ public final class DownloadLifecycleBench {
                   --images N                     images in the set (default 200)
                   --rate-bytes-per-second N      per-connection limit in the network scenario (default 2000000)
                   --completion-timeout S         longest wait for a batch of downloads to finish (default 900)
-                  --warmup-batches N             network: warm-up batches through picflow before measuring (default 6)
+                  --warmup-batches N             network: warm-up batches through picflow before measuring (default 4)
                 """;
 
         static Options parse(String[] args) {
@@ -117,7 +117,7 @@ public final class DownloadLifecycleBench {
             int images = (int) number(values, "images", 200, 1, 100_000);
             long rate = number(values, "rate-bytes-per-second", 2_000_000, 1, Long.MAX_VALUE);
             int completionTimeout = (int) number(values, "completion-timeout", 900, 1, 86_400);
-            int warmupBatches = (int) number(values, "warmup-batches", 6, 0, 100);
+            int warmupBatches = (int) number(values, "warmup-batches", 4, 0, 100);
             BenchSupport.rejectUnknown(values);
             return new Options(baseUrl, servicePid, Collections.unmodifiableSet(ordered), images, rate, completionTimeout,
                     warmupBatches);
@@ -308,6 +308,7 @@ public final class DownloadLifecycleBench {
         out.println(format("- floor at this rate with 16 connections: %.2f s (max of the largest image / rate and"
                 + " total / (16 x rate))", floor));
         out.println();
+        concurrencyOverTime(out, curlServed, picflowServed, picflow.batch().startedNanos());
         new LifecycleStages(api.baseUrl()).print(out, picflow.batch().ids(), picflow.batch().startedAt(),
                 picflow.batch().wallClockOf(picflow.completion().endNanos()));
         out.println(NETWORK_TARGET);
@@ -354,6 +355,27 @@ public final class DownloadLifecycleBench {
         }
         server.rateBytesPerSecond(options.rateBytesPerSecond());
         return first;
+    }
+
+    /**
+     * Connections busy at the origin, on average per second: curl from its first request, picflow from its
+     * first POST. A client that keeps its 16 slots full shows 16 until the last images trickle out.
+     */
+    private static void concurrencyOverTime(PrintStream out, LifecycleImageServer.SetStats curl,
+            LifecycleImageServer.SetStats picflow, long picflowStartNanos) {
+        long second = TimeUnit.SECONDS.toNanos(1);
+        double[] curlBusy = curl.meanInFlightPer(curl.firstStartNanos(), second);
+        double[] picflowBusy = picflow.meanInFlightPer(picflowStartNanos, second);
+        out.println();
+        out.println("Connections busy at the origin, mean per second (curl from its first request, picflow from its first POST):");
+        out.println();
+        out.println("| second | curl | picflow |");
+        out.println("|---:|---:|---:|");
+        for (int s = 0; s < Math.max(curlBusy.length, picflowBusy.length); s++) {
+            out.println(format("| %d | %s | %s |", s + 1, s < curlBusy.length ? format("%.1f", curlBusy[s]) : "-",
+                    s < picflowBusy.length ? format("%.1f", picflowBusy[s]) : "-"));
+        }
+        out.println();
     }
 
     // ---------------------------------------------------------------- cpu

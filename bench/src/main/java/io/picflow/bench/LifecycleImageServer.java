@@ -69,6 +69,8 @@ final class LifecycleImageServer implements AutoCloseable {
     private final AtomicLong setFirstStart = new AtomicLong(Long.MAX_VALUE);
     private final AtomicLong setLastEnd = new AtomicLong(Long.MIN_VALUE);
     private final AtomicLong setBusyNanos = new AtomicLong();
+    /** Each {@code /set/} response's start and end ({@code System.nanoTime}), since the last reset. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<long[]> setResponseSpans = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicLong trickleRequests = new AtomicLong();
     private final AtomicInteger trickleOpen = new AtomicInteger();
     private final AtomicInteger tricklePeakOpen = new AtomicInteger();
@@ -131,7 +133,23 @@ final class LifecycleImageServer implements AutoCloseable {
      * tell how many connections were busy on average, i.e. how well a client keeps its slots filled.
      */
     record SetStats(long responses, long bytes, long errors, int peakInFlight, long firstStartNanos, long lastEndNanos,
-            long busyNanos) {
+            long busyNanos, java.util.List<long[]> spans) {
+
+        /** Mean connections busy in each {@code bucketNanos} from {@code originNanos}, up to the last response's end. */
+        double[] meanInFlightPer(long originNanos, long bucketNanos) {
+            int buckets = lastEndNanos > originNanos ? (int) ((lastEndNanos - originNanos + bucketNanos - 1) / bucketNanos) : 0;
+            double[] busy = new double[buckets];
+            for (long[] span : spans) {
+                for (int b = 0; b < buckets; b++) {
+                    long from = originNanos + b * bucketNanos;
+                    long overlap = Math.min(span[1], from + bucketNanos) - Math.max(span[0], from);
+                    if (overlap > 0) {
+                        busy[b] += overlap / (double) bucketNanos;
+                    }
+                }
+            }
+            return busy;
+        }
 
         /** Mean connections open between the first request and the last response's end. */
         double meanInFlight() {
@@ -142,7 +160,15 @@ final class LifecycleImageServer implements AutoCloseable {
     SetStats resetSetStats() {
         return new SetStats(setResponses.getAndSet(0), setBytes.getAndSet(0), setErrors.getAndSet(0),
                 setPeakInFlight.getAndSet(setInFlight.get()), setFirstStart.getAndSet(Long.MAX_VALUE),
-                setLastEnd.getAndSet(Long.MIN_VALUE), setBusyNanos.getAndSet(0));
+                setLastEnd.getAndSet(Long.MIN_VALUE), setBusyNanos.getAndSet(0), drainSpans());
+    }
+
+    private java.util.List<long[]> drainSpans() {
+        java.util.List<long[]> spans = new java.util.ArrayList<>();
+        for (long[] span; (span = setResponseSpans.poll()) != null; ) {
+            spans.add(span);
+        }
+        return spans;
     }
 
     /** Trickle requests received, connections open now and the most open at once. */
@@ -192,6 +218,7 @@ final class LifecycleImageServer implements AutoCloseable {
             setInFlight.decrementAndGet();
             long ended = System.nanoTime();
             setBusyNanos.addAndGet(ended - arrived);
+            setResponseSpans.add(new long[] {arrived, ended});
             setLastEnd.accumulateAndGet(ended, Math::max);
         }
     }
