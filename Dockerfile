@@ -11,6 +11,9 @@ COPY --chown=root:root ${JAR} /app/app.jar
 # The image storage (a volume shared by both sides in docker-compose) must be writable by the service user.
 RUN mkdir -p /data/images && chown picflow /data/images
 
+# Two malloc arenas: native allocations of many threads (zlib, ImageIO) stay compact (README, "Memory").
+ENV MALLOC_ARENA_MAX=2
+
 USER picflow
 WORKDIR /app
 # No update check over the network and no console banner at start-up (STACK.md, pitfall 14).

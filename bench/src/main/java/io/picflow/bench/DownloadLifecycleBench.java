@@ -226,7 +226,8 @@ public final class DownloadLifecycleBench {
         out.println("- service: " + options.baseUrl() + (service == null ? ""
                 : " (pid " + service.pid() + ", JVM flags: " + String.join(" ", service.jvmOptions()) + ")"));
         out.println("- service heap: -Xmx" + (service == null ? "? (no --service-pid)"
-                : service.maxHeap() == null ? " not set (JVM default)" : service.maxHeap()));
+                : (service.maxHeap() == null ? " not set (JVM default)" : service.maxHeap())
+                        + ", MALLOC_ARENA_MAX=" + (service.mallocArenaMax() == null ? "unset" : service.mallocArenaMax())));
         out.println("- client JVM: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
                 + ", " + Runtime.getRuntime().availableProcessors() + " CPUs visible (client, service, PostgreSQL,"
                 + " Elasticsearch, curl and ImageMagick share them)");

@@ -56,6 +56,21 @@ final class LifecycleServiceProcess {
         return options;
     }
 
+    /** {@code MALLOC_ARENA_MAX} in the process's environment, or null (unset, or the environment is unreadable). */
+    String mallocArenaMax() {
+        try {
+            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
+            for (String variable : new String(raw, StandardCharsets.UTF_8).split("\0")) {
+                if (variable.startsWith("MALLOC_ARENA_MAX=")) {
+                    return variable.substring("MALLOC_ARENA_MAX=".length());
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
+    }
+
     /** The value of the last {@code -Xmx} option (as given, e.g. {@code 512m}), or null when none was given. */
     String maxHeap() {
         String value = null;
