@@ -2,6 +2,7 @@ package io.picflow.query.rebuild;
 
 import io.picflow.platform.axon.DeadLetterQueues;
 import io.picflow.platform.admin.ProcessorControlGuard;
+import io.picflow.platform.axon.InspectableJdbcTokenStore;
 import io.picflow.platform.axon.SideTokenStores;
 import io.picflow.query.BatchedWrites;
 import io.picflow.query.QuerySideConfiguration;
@@ -276,7 +277,7 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
             live.shutdownAsync().get(1, TimeUnit.MINUTES);
             long finalHead = head();
             long deadline = System.nanoTime() + handOverTimeout.toNanos();
-            while (!reached(rebuild, processor, segments, finalHead)) {
+            while (!reached(rebuild, processor, segments, finalHead) || !stored(tokens, rebuildName, segments, finalHead)) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("The rebuild did not reach position " + finalHead + " within " + handOverTimeout);
                 }
@@ -371,11 +372,10 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
     private TokenStore rebuildTokens(TokenStore liveTokens, List<RebuildTarget> targets) {
         for (RebuildTarget target : targets) {
             if (target instanceof ShadowTables tables) {
-                return JdbcTokenStore.builder()
+                return new InspectableJdbcTokenStore(JdbcTokenStore.builder()
                         .connectionProvider(connections)
                         .serializer(serializer)
-                        .schema(SideTokenStores.schema(tables.qualified(QuerySideConfiguration.TOKEN_TABLE)))
-                        .build();
+                        .schema(SideTokenStores.schema(tables.qualified(QuerySideConfiguration.TOKEN_TABLE))));
             }
         }
         return liveTokens;
@@ -473,6 +473,21 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
         Collection<EventTrackerStatus> claimed = claimed(rebuild, processor, head);
         return processor.isRunning() && claimed.size() >= segments && claimed.stream().allMatch(status -> !status.isErrorState()
                 && status.getCurrentPosition().orElse(-1) >= head);
+    }
+
+    /**
+     * Whether every segment's stored token is at {@code head}. A segment's in-memory position can be ahead
+     * of what it has committed: a batch that failed and is being retried one event at a time has already
+     * been read. The stored token commits with the batch's writes, so only it says that they are all in
+     * the new generation. Token stores that cannot be read without claiming are taken on trust.
+     */
+    private static boolean stored(TokenStore tokens, String rebuildName, int segments, long head) {
+        if (!(tokens instanceof InspectableJdbcTokenStore inspectable)) {
+            return true;
+        }
+        List<InspectableJdbcTokenStore.StoredToken> stored = inspectable.storedTokens(rebuildName);
+        return stored.size() >= segments && stored.stream().allMatch(token -> token.token() != null
+                && token.token().position().orElse(-1) >= head);
     }
 
     private static Collection<EventTrackerStatus> claimed(ProjectionRebuild rebuild, PooledStreamingEventProcessor processor, long head) {
