@@ -8,6 +8,7 @@ import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.EventTrackerStatus;
 import org.axonframework.eventhandling.StreamingEventProcessor;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
+import io.picflow.platform.privacy.PersonalData;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -31,7 +32,7 @@ public final class ProjectionCatchUpBench {
         try (ConfigurableApplicationContext seeding = BenchContexts.start(properties)) {
             EventStorageEngine storage = seeding.getBean(EventStorageEngine.class);
             long started = System.nanoTime();
-            long appended = RealisticEvents.append(storage, events);
+            long appended = RealisticEvents.append(storage, seeding.getBean(PersonalData.class), events);
             System.err.printf("[bench] appended %d events in %.1f s%n", appended, (System.nanoTime() - started) / 1e9);
             JdbcClient jdbc = seeding.getBean(JdbcClient.class);
             head = jdbc.sql("SELECT max(global_index) FROM domain_event_entry").query(Long.class).single();

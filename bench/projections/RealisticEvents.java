@@ -11,6 +11,7 @@ import io.picflow.events.favorites.ImageFavorited;
 import io.picflow.events.favorites.MutualFavoriteFormed;
 import io.picflow.events.favorites.UserFavorited;
 import io.picflow.events.users.UserRegistered;
+import io.picflow.platform.privacy.PersonalData;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,6 +30,8 @@ import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 final class RealisticEvents {
 
     private final Random random = new Random(20261123);
+    /** Display names travel encrypted with their user's key, as the command side writes them. */
+    private final PersonalData personalData;
     private final int total;
     private final int users;
     private final List<String> imageIds = new ArrayList<>();
@@ -38,14 +41,15 @@ final class RealisticEvents {
     private int registered;
     private int downloads;
 
-    RealisticEvents(int total) {
+    RealisticEvents(int total, PersonalData personalData) {
         this.total = total;
+        this.personalData = personalData;
         this.users = Math.max(10, total / 30);
     }
 
     /** Appends {@code total} events through the storage engine, a thousand per call; returns how many. */
-    static long append(EventStorageEngine storage, int total) {
-        RealisticEvents events = new RealisticEvents(total);
+    static long append(EventStorageEngine storage, PersonalData personalData, int total) {
+        RealisticEvents events = new RealisticEvents(total, personalData);
         long appended = 0;
         for (List<EventMessage<?>> chunk = events.next(1000); !chunk.isEmpty(); chunk = events.next(1000)) {
             storage.appendEvents(chunk);
@@ -60,7 +64,8 @@ final class RealisticEvents {
         while (events.size() < size && made < total) {
             int before = events.size();
             if (registered < users) {
-                add(events, "User", "user-bench-" + registered, 0, new UserRegistered("bench-" + registered, "User " + registered));
+                add(events, "User", "user-bench-" + registered, 0, new UserRegistered("bench-" + registered,
+                        personalData.seal("bench-" + registered, "User " + registered)));
                 registered++;
             } else if (random.nextInt(10) < 7) {
                 download(events);

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import io.picflow.platform.privacy.PersonalData;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -43,7 +44,7 @@ public final class RebuildBench {
             context.getBean(EventProcessingConfiguration.class).eventProcessors().values().forEach(p -> p.shutDown());
             JdbcClient jdbc = context.getBean(JdbcClient.class);
             long started = System.nanoTime();
-            long appended = RealisticEvents.append(context.getBean(EventStorageEngine.class), events);
+            long appended = RealisticEvents.append(context.getBean(EventStorageEngine.class), context.getBean(PersonalData.class), events);
             double seedSeconds = (System.nanoTime() - started) / 1e9;
             jdbc.sql("ANALYZE domain_event_entry").update();
             long head = jdbc.sql("SELECT max(global_index) FROM domain_event_entry").query(Long.class).single();

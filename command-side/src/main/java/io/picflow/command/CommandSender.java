@@ -12,12 +12,16 @@ import org.axonframework.modelling.command.AggregateStreamCreationException;
 import org.axonframework.modelling.command.ConcurrencyException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Sends a command on behalf of the calling user, correlated to the request, and waits for it. A
  * command that loses a race for its aggregate's next sequence number (another node appended first)
  * is sent again, against the aggregate's new state: with several nodes this is how two concurrent
  * commands on one aggregate are serialised.
+ *
+ * <p>Each attempt runs in a transaction that first passes {@link UserActivity#requireNotErased}: a user's
+ * command and that user's erasure never interleave (ADR 0011).
  */
 @Component
 public class CommandSender {
@@ -25,9 +29,13 @@ public class CommandSender {
     private static final int ATTEMPTS = 5;
 
     private final CommandGateway commands;
+    private final TransactionTemplate transaction;
+    private final UserActivity userActivity;
 
-    CommandSender(CommandGateway commands) {
+    CommandSender(CommandGateway commands, TransactionTemplate transaction, UserActivity userActivity) {
         this.commands = commands;
+        this.transaction = transaction;
+        this.userActivity = userActivity;
     }
 
     /** Whether {@code e} says that another command appended to the aggregate first. */
@@ -50,17 +58,36 @@ public class CommandSender {
         }
     }
 
+    /** Sends {@code command} as {@code user}, who must not be erased. */
     public void send(Object command, CurrentUser user, String correlationId) {
+        sendAs(command, user.id(), null, correlationId, true);
+    }
+
+    /** Sends {@code command} as {@code user} about {@code otherUserId}: neither may be erased (the other one is then a 404). */
+    public void sendAbout(Object command, CurrentUser user, String otherUserId, String correlationId) {
+        sendAs(command, user.id(), otherUserId, correlationId, true);
+    }
+
+    /**
+     * Sends {@code command} for the erasure of {@code userId} (cancelling their downloads, ending their
+     * relationships): recorded as the user's, but not refused because they are erased.
+     */
+    public void sendForErasure(Object command, String userId, String correlationId) {
+        sendAs(command, userId, null, correlationId, false);
+    }
+
+    private void sendAs(Object command, String userId, String otherUserId, String correlationId, boolean refuseErased) {
+        if (TransactionSynchronizationManager.isActualTransactionActive()) {
+            // The caller's transaction: a lost race has aborted it, so only the caller can start over.
+            attempt(command, userId, otherUserId, correlationId, refuseErased);
+            return;
+        }
         for (int attempt = 1; ; attempt++) {
             try {
-                commands.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(Map.of(
-                        MetadataKeys.CORRELATION_ID, correlationId,
-                        MetadataKeys.CAUSATION_ID, correlationId,
-                        MetadataKeys.USER_ID, user.id())));
+                transaction.executeWithoutResult(status -> attempt(command, userId, otherUserId, correlationId, refuseErased));
                 return;
             } catch (RuntimeException e) {
-                // Inside a caller's transaction the failed append has aborted it: only the caller can start over.
-                if (!lostRace(e) || TransactionSynchronizationManager.isActualTransactionActive()) {
+                if (!lostRace(e)) {
                     throw e;
                 }
                 if (attempt >= ATTEMPTS) {
@@ -69,5 +96,18 @@ public class CommandSender {
                 pauseBeforeAttempt(attempt + 1);
             }
         }
+    }
+
+    private void attempt(Object command, String userId, String otherUserId, String correlationId, boolean refuseErased) {
+        if (refuseErased) {
+            userActivity.requireNotErased(userId);
+            if (otherUserId != null) {
+                userActivity.requireOtherNotErased(otherUserId);
+            }
+        }
+        commands.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(Map.of(
+                MetadataKeys.CORRELATION_ID, correlationId,
+                MetadataKeys.CAUSATION_ID, correlationId,
+                MetadataKeys.USER_ID, userId)));
     }
 }

@@ -27,6 +27,7 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.context.annotation.FilterType;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.PropertySource;
@@ -46,8 +47,12 @@ public class CommandSideConfiguration {
     /** The command side's processors (process managers); their tokens live in command_token_entry. */
     static final List<String> PROCESSORS = List.of("ImageDownloadProcessProcessor");
 
-    /** The command side's own schema history, so that each side migrates independently. */
+    /**
+     * The command side's own schema history, so that each side migrates independently; after the event store's,
+     * whose events its V7 reads.
+     */
     @Bean(initMethod = "migrate")
+    @DependsOn("eventStoreFlyway")
     Flyway commandSideFlyway(DataSource dataSource) {
         return SchemaHistories.of(dataSource, "command");
     }

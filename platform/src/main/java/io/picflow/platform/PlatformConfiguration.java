@@ -3,6 +3,7 @@ package io.picflow.platform;
 import io.picflow.platform.admin.EventBrowserConfiguration;
 import io.picflow.platform.admin.ProcessingAdminConfiguration;
 import io.picflow.platform.axon.AxonPostgresConfiguration;
+import io.picflow.platform.privacy.PrivacyConfiguration;
 import io.picflow.platform.security.DevTokenController;
 import io.picflow.platform.security.SecurityConfiguration;
 import io.picflow.platform.upcasting.EventUpcasters;
@@ -17,7 +18,7 @@ import org.springframework.context.annotation.PropertySource;
 @Configuration(proxyBeanMethods = false)
 @Import({WebConfiguration.class, ProblemHandlers.class, ProblemResponseWriter.class, SecurityConfiguration.class,
         DevTokenController.class, AxonPostgresConfiguration.class, EventUpcasters.class,
-        EventBrowserConfiguration.class, ProcessingAdminConfiguration.class})
+        EventBrowserConfiguration.class, ProcessingAdminConfiguration.class, PrivacyConfiguration.class})
 @PropertySource("classpath:picflow-platform.properties")
 public class PlatformConfiguration {
 }

@@ -28,7 +28,7 @@ class ProjectionMetricsTest extends QuerySideTest {
         double before = metric("picflow_projections_events_total{group=\"users\"}");
         for (int i = 0; i < 30; i++) {
             String id = "metrics-" + UUID.randomUUID();
-            eventStore.publish(new GenericDomainEventMessage<>("User", "user-" + id, 0, new UserRegistered(id, "M " + i),
+            eventStore.publish(new GenericDomainEventMessage<>("User", "user-" + id, 0, new UserRegistered(id, seal(id, "M " + i)),
                     Map.of(MetadataKeys.CORRELATION_ID, "m"), UUID.randomUUID().toString(), Instant.now()));
         }
 

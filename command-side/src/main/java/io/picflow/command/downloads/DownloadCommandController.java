@@ -1,6 +1,6 @@
 package io.picflow.command.downloads;
 
-import io.picflow.events.MetadataKeys;
+import io.picflow.command.CommandSender;
 import io.picflow.platform.correlation.CorrelationIdFilter;
 import io.picflow.platform.security.CurrentUser;
 import io.picflow.platform.web.ProblemException;
@@ -14,12 +14,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import org.axonframework.commandhandling.GenericCommandMessage;
-import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -39,14 +36,14 @@ class DownloadCommandController {
     record DownloadAccepted(String downloadId, String correlationId, String status) {
     }
 
-    private final CommandGateway commands;
+    private final CommandSender commands;
     private final IdempotencyKeys idempotencyKeys;
     private final TransactionTemplate transaction;
     private final DownloadQuotas quotas;
     private final Counter requested;
     private final Counter replayed;
 
-    DownloadCommandController(CommandGateway commands, IdempotencyKeys idempotencyKeys, TransactionTemplate transaction,
+    DownloadCommandController(CommandSender commands, IdempotencyKeys idempotencyKeys, TransactionTemplate transaction,
             DownloadQuotas quotas, MeterRegistry meters) {
         this.quotas = quotas;
         this.commands = commands;
@@ -68,17 +65,17 @@ class DownloadCommandController {
                 DownloadUrls.requireFetchable(body.url()), body.fileNameOrNull(), body.tagsOrEmpty(), user.id());
         if (idempotencyKey == null) {
             quotas.requireRoomFor(user.id());
-            send(command, correlationId);
+            send(command, user, correlationId);
             return accepted(new DownloadAccepted(command.downloadId(), correlationId, DownloadStatus.REQUESTED.name()), false);
         }
         if (!VALID_KEY.matcher(idempotencyKey).matches()) {
             throw ProblemException.badRequest(IDEMPOTENCY_KEY + ": 1 to 255 visible ASCII characters");
         }
-        return transaction.execute(status -> requestOnce(command, idempotencyKey, correlationId));
+        return transaction.execute(status -> requestOnce(command, user, idempotencyKey, correlationId));
     }
 
     /** Runs in one transaction with the command, so that the key and the download commit together. */
-    private ResponseEntity<DownloadAccepted> requestOnce(RequestImageDownload command, String key, String correlationId) {
+    private ResponseEntity<DownloadAccepted> requestOnce(RequestImageDownload command, CurrentUser user, String key, String correlationId) {
         String userId = command.requestedBy();
         if (!idempotencyKeys.tryLock(userId, key)) {
             throw ProblemException.conflict("A request with this Idempotency-Key is still being processed; retry later");
@@ -95,21 +92,14 @@ class DownloadCommandController {
         }
         quotas.requireRoomFor(userId);
         idempotencyKeys.insert(userId, key, new IdempotencyKeys.Stored(hash, command.downloadId(), correlationId));
-        send(command, correlationId);
+        send(command, user, correlationId);
         return accepted(new DownloadAccepted(command.downloadId(), correlationId, DownloadStatus.REQUESTED.name()), false);
     }
 
-    private void send(RequestImageDownload command, String correlationId) {
-        sendCommand(command, correlationId);
+    /** The root of the causal chain: the request itself is the cause of the first command. */
+    private void send(RequestImageDownload command, CurrentUser user, String correlationId) {
+        commands.send(command, user, correlationId);
         requested.increment();
-    }
-
-    private void sendCommand(RequestImageDownload command, String correlationId) {
-        // The root of the causal chain: the request itself is the cause of the first command.
-        commands.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(Map.of(
-                MetadataKeys.CORRELATION_ID, correlationId,
-                MetadataKeys.CAUSATION_ID, correlationId,
-                MetadataKeys.USER_ID, command.requestedBy())));
     }
 
     private static ResponseEntity<DownloadAccepted> accepted(DownloadAccepted body, boolean replayed) {

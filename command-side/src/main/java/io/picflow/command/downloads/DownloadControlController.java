@@ -6,18 +6,15 @@ import io.picflow.command.downloads.DownloadCommands.ResumeImageDownload;
 import io.picflow.command.downloads.DownloadCommands.RetryImageDownload;
 import io.picflow.command.downloads.DownloadExceptions.DownloadNotFound;
 import io.picflow.command.downloads.DownloadExceptions.TransitionNotAllowed;
-import io.picflow.events.MetadataKeys;
+import io.picflow.command.CommandSender;
 import io.picflow.platform.correlation.CorrelationIdFilter;
 import io.picflow.platform.security.CurrentUser;
 import io.picflow.platform.web.ProblemException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
-import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 import org.axonframework.commandhandling.CommandExecutionException;
-import org.axonframework.commandhandling.GenericCommandMessage;
-import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.modelling.command.AggregateNotFoundException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -35,10 +32,10 @@ class DownloadControlController {
     record ControlAccepted(String downloadId, String correlationId) {
     }
 
-    private final CommandGateway commands;
+    private final CommandSender commands;
     private final DownloadQuotas quotas;
 
-    DownloadControlController(CommandGateway commands, DownloadQuotas quotas) {
+    DownloadControlController(CommandSender commands, DownloadQuotas quotas) {
         this.commands = commands;
         this.quotas = quotas;
     }
@@ -77,10 +74,8 @@ class DownloadControlController {
         CurrentUser user = CurrentUser.get();
         String correlationId = CorrelationIdFilter.of(request);
         try {
-            commands.sendAndWait(GenericCommandMessage.asCommandMessage(command.apply(user, downloadId)).andMetaData(Map.of(
-                    MetadataKeys.CORRELATION_ID, correlationId,
-                    MetadataKeys.CAUSATION_ID, correlationId,
-                    MetadataKeys.USER_ID, user.id())));
+            // Retried when it loses a race (a progress report, another node); an exhausted race is a 409.
+            commands.send(command.apply(user, downloadId), user, correlationId);
         } catch (DownloadNotFound | AggregateNotFoundException e) {
             throw ProblemException.notFound("No download " + downloadId);
         } catch (TransitionNotAllowed e) {

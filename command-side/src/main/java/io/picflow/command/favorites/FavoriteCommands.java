@@ -32,6 +32,10 @@ final class FavoriteCommands {
     record UnfavoriteImage(@TargetAggregateIdentifier String favoriteId, String actorId, String imageId) {
     }
 
+    /** {@code erasedId} was erased: end everything between them and {@code otherId} (the erasure's own command). */
+    record EndForErasure(@TargetAggregateIdentifier String pairId, String erasedId, String otherId) {
+    }
+
     /** A rule of the social graph refused the command; the message says which, in the caller's terms. */
     static final class NotAllowed extends RuntimeException {
         NotAllowed(String message) {

@@ -126,7 +126,7 @@ class FavoritesController {
         if (!users.exists(targetId)) {
             throw ProblemException.notFound("No user " + targetId);
         }
-        return send(command.apply(me.id(), targetId), me, request, list);
+        return send(command.apply(me.id(), targetId), me, targetId, request, list);
     }
 
     private ResponseEntity<Accepted> toImage(String imageId, boolean mustBeStored, HttpServletRequest request,
@@ -136,7 +136,7 @@ class FavoritesController {
         if (!IMAGE_ID.matcher(imageId).matches() || (mustBeStored && !images.exists(imageId))) {
             throw ProblemException.notFound("No image " + imageId);
         }
-        return send(command.apply(me.id()), me, request, "favorite-images");
+        return send(command.apply(me.id()), me, null, request, "favorite-images");
     }
 
     private void requireRegistered(CurrentUser me) {
@@ -145,10 +145,15 @@ class FavoritesController {
         }
     }
 
-    private ResponseEntity<Accepted> send(Object command, CurrentUser me, HttpServletRequest request, String list) {
+    /** {@code otherUserId}: the user the command is about, if any; an erased one is unknown (404). */
+    private ResponseEntity<Accepted> send(Object command, CurrentUser me, String otherUserId, HttpServletRequest request, String list) {
         String correlationId = CorrelationIdFilter.of(request);
         try {
-            commands.send(command, me, correlationId);
+            if (otherUserId == null) {
+                commands.send(command, me, correlationId);
+            } else {
+                commands.sendAbout(command, me, otherUserId, correlationId);
+            }
         } catch (NotAllowed e) {
             throw notAllowed(e);
         } catch (RuntimeException e) {

@@ -3,6 +3,7 @@ package io.picflow.command.favorites;
 import static org.axonframework.modelling.command.AggregateLifecycle.apply;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import io.picflow.command.favorites.FavoriteCommands.EndForErasure;
 import io.picflow.command.favorites.FavoriteCommands.ExcludeUser;
 import io.picflow.command.favorites.FavoriteCommands.FavoriteUser;
 import io.picflow.command.favorites.FavoriteCommands.NotAllowed;
@@ -11,6 +12,7 @@ import io.picflow.command.favorites.FavoriteCommands.UnexcludeUser;
 import io.picflow.command.favorites.FavoriteCommands.UnfavoriteUser;
 import io.picflow.command.favorites.FavoriteCommands.UnshortlistUser;
 import io.picflow.command.users.UserIds;
+import io.picflow.events.EncryptedText;
 import io.picflow.events.favorites.MutualFavoriteDissolved;
 import io.picflow.events.favorites.MutualFavoriteFormed;
 import io.picflow.events.favorites.UserExcluded;
@@ -22,12 +24,14 @@ import io.picflow.events.favorites.UserUnshortlisted;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.axonframework.commandhandling.CommandHandler;
 import org.axonframework.eventsourcing.EventSourcingHandler;
 import org.axonframework.modelling.command.AggregateCreationPolicy;
 import org.axonframework.modelling.command.AggregateIdentifier;
 import org.axonframework.modelling.command.CreationPolicy;
+import io.picflow.platform.privacy.PersonalData;
 import org.axonframework.spring.stereotype.Aggregate;
 
 /**
@@ -37,6 +41,8 @@ import org.axonframework.spring.stereotype.Aggregate;
  * (even on two nodes), one command appends first and the other, failing on the stream's next sequence
  * number, is retried against the new state and completes the pair: one {@code MutualFavoriteFormed},
  * never zero, never two (ADR 0006).
+ *
+ * <p>Shortlist notes are held encrypted with their author's key, as they travel in the events (ADR 0011).
  */
 @Aggregate
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
@@ -44,13 +50,14 @@ public class Relationship {
 
     static final String CAUSE_USER = "USER";
     static final String CAUSE_EXCLUSION = "EXCLUSION";
+    static final String CAUSE_ERASURE = "ERASURE";
 
     @AggregateIdentifier
     private String pairId;
     /** Actor ids of the favorites in force (at most the two users). */
     private Set<String> favoritedBy = new HashSet<>();
-    /** Actor id to note, for the shortlist entries in force. */
-    private Map<String, String> shortlistedBy = new HashMap<>();
+    /** Actor id to note (encrypted with the actor's key; null for none), for the shortlist entries in force. */
+    private Map<String, EncryptedText> shortlistedBy = new HashMap<>();
     private Set<String> excludedBy = new HashSet<>();
 
     protected Relationship() {
@@ -87,12 +94,12 @@ public class Relationship {
 
     @CommandHandler
     @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
-    void handle(ShortlistUser command) {
+    void handle(ShortlistUser command, PersonalData personalData) {
         pairId = command.pairId(); // also for a pair that has no events yet
         requireOther(command.actorId(), command.targetId());
-        String note = shortlistedBy.get(command.actorId());
-        if (!shortlistedBy.containsKey(command.actorId()) || !java.util.Objects.equals(note, command.note())) {
-            apply(new UserShortlisted(command.actorId(), command.targetId(), command.note()));
+        boolean listed = shortlistedBy.containsKey(command.actorId());
+        if (!listed || !Objects.equals(personalData.openOrNull(command.actorId(), shortlistedBy.get(command.actorId())), command.note())) {
+            apply(new UserShortlisted(command.actorId(), command.targetId(), personalData.seal(command.actorId(), command.note())));
         }
     }
 
@@ -108,13 +115,13 @@ public class Relationship {
 
     @CommandHandler
     @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
-    void handle(ExcludeUser command) {
+    void handle(ExcludeUser command, PersonalData personalData) {
         pairId = command.pairId(); // also for a pair that has no events yet
         requireOther(command.actorId(), command.targetId());
         if (excludedBy.contains(command.actorId())) {
             return;
         }
-        apply(new UserExcluded(command.actorId(), command.targetId(), command.reason()));
+        apply(new UserExcluded(command.actorId(), command.targetId(), personalData.seal(command.actorId(), command.reason())));
         // Excluding removes the favorites between the two, both ways.
         unfavorite(command.targetId(), command.actorId(), CAUSE_EXCLUSION, command.actorId());
         unfavorite(command.actorId(), command.targetId(), CAUSE_EXCLUSION, command.actorId());
@@ -127,6 +134,27 @@ public class Relationship {
         requireOther(command.actorId(), command.targetId());
         if (excludedBy.contains(command.actorId())) {
             apply(new UserUnexcluded(command.actorId(), command.targetId()));
+        }
+    }
+
+    /**
+     * One of the two was erased: everything between them ends, in both directions, with the usual events, so that
+     * every read model (and the other user) sees favorites, mutuals, shortlist entries and exclusions end.
+     */
+    @CommandHandler
+    void handle(EndForErasure command) {
+        String erased = command.erasedId();
+        String other = command.otherId();
+        unfavorite(erased, other, CAUSE_ERASURE, erased);
+        unfavorite(other, erased, CAUSE_ERASURE, erased);
+        for (String actor : new String[] {erased, other}) {
+            String target = actor.equals(erased) ? other : erased;
+            if (shortlistedBy.containsKey(actor)) {
+                apply(new UserUnshortlisted(actor, target));
+            }
+            if (excludedBy.contains(actor)) {
+                apply(new UserUnexcluded(actor, target));
+            }
         }
     }
 

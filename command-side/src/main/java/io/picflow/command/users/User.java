@@ -3,7 +3,11 @@ package io.picflow.command.users;
 import static org.axonframework.modelling.command.AggregateLifecycle.apply;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import io.picflow.events.EncryptedText;
+import io.picflow.events.users.UserErased;
 import io.picflow.events.users.UserRegistered;
+import io.picflow.platform.privacy.PersonalData;
+import java.util.Objects;
 import org.axonframework.commandhandling.CommandHandler;
 import org.axonframework.eventsourcing.EventSourcingHandler;
 import org.axonframework.modelling.command.AggregateIdentifier;
@@ -12,23 +16,38 @@ import org.axonframework.modelling.command.CreationPolicy;
 import org.axonframework.modelling.command.TargetAggregateIdentifier;
 import org.axonframework.spring.stereotype.Aggregate;
 
-/** A registered user's public profile. Registration is once; repeating it with the same name changes nothing. */
+/**
+ * A user: their public profile, registered once, and their erasure, for good. The display name is held
+ * encrypted, as it travels in the events (ADR 0011); {@link PersonalData} opens it to compare.
+ */
 @Aggregate
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
 public class User {
 
     @AggregateIdentifier
     private String id;
-    private String displayName;
+    private EncryptedText displayName;
+    private boolean erased;
 
     /** Register {@code userId} (the caller) under {@code displayName}. */
     public record RegisterUser(@TargetAggregateIdentifier String aggregateId, String userId, String displayName) {
     }
 
+    /** Record that {@code userId} is erased: the last step of an erasure ({@link UserErasure}). */
+    public record EraseUser(@TargetAggregateIdentifier String aggregateId, String userId) {
+    }
+
     /** Thrown when a registered user asks to register again under another name. */
     public static final class AlreadyRegistered extends RuntimeException {
-        AlreadyRegistered(String displayName) {
-            super("Already registered as \"" + displayName + "\"; changing the profile is not supported yet", null, false, false);
+        AlreadyRegistered() {
+            super("Already registered under another name; changing the profile is not supported yet", null, false, false);
+        }
+    }
+
+    /** Thrown when an erased user would act again. */
+    public static final class Erased extends RuntimeException {
+        Erased() {
+            super("This user was erased", null, false, false);
         }
     }
 
@@ -37,11 +56,25 @@ public class User {
 
     @CommandHandler
     @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
-    void handle(RegisterUser command) {
+    void handle(RegisterUser command, PersonalData personalData) {
+        id = command.aggregateId();
+        if (erased) {
+            throw new Erased();
+        }
         if (displayName == null) {
-            apply(new UserRegistered(command.userId(), command.displayName()));
-        } else if (!displayName.equals(command.displayName())) {
-            throw new AlreadyRegistered(displayName);
+            apply(new UserRegistered(command.userId(), personalData.seal(command.userId(), command.displayName())));
+        } else if (!Objects.equals(personalData.openOrNull(command.userId(), displayName), command.displayName())) {
+            throw new AlreadyRegistered();
+        }
+    }
+
+    /** Also for a subject that never registered (their downloads and favorites are erased all the same). */
+    @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
+    void handle(EraseUser command) {
+        id = command.aggregateId();
+        if (!erased) {
+            apply(new UserErased(command.userId()));
         }
     }
 
@@ -49,5 +82,12 @@ public class User {
     void on(UserRegistered event) {
         id = UserIds.user(event.userId());
         displayName = event.displayName();
+    }
+
+    @EventSourcingHandler
+    void on(UserErased event) {
+        id = UserIds.user(event.userId());
+        displayName = null;
+        erased = true;
     }
 }

@@ -20,18 +20,23 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
-/** {@code POST /api/users} (register yourself) and {@code DELETE /api/users/me/contact} (erase your contact details). */
+/**
+ * {@code POST /api/users} (register yourself), {@code DELETE /api/users/me/contact} (erase your contact details)
+ * and {@code DELETE /api/users/me} (erase yourself: ADR 0011, docs/api.md).
+ */
 @RestController
 class UserController {
 
     private final CommandSender commands;
     private final UserContacts contacts;
     private final TransactionTemplate transaction;
+    private final UserErasure erasure;
 
-    UserController(CommandSender commands, UserContacts contacts, TransactionTemplate transaction) {
+    UserController(CommandSender commands, UserContacts contacts, TransactionTemplate transaction, UserErasure erasure) {
         this.commands = commands;
         this.contacts = contacts;
         this.transaction = transaction;
+        this.erasure = erasure;
     }
 
     record Registration(
@@ -67,6 +72,20 @@ class UserController {
         return ResponseEntity.accepted()
                 .location(URI.create("/api/users/" + URLEncoder.encode(user.id(), StandardCharsets.UTF_8)))
                 .body(new Accepted(user.id(), correlationId));
+    }
+
+    /**
+     * 202: the user's key and contact details are gone when this answers; their relationships, downloads and
+     * read-model rows follow within seconds. From now on, every request of this subject is answered 410.
+     */
+    @DeleteMapping("/api/users/me")
+    ResponseEntity<Accepted> erase(HttpServletRequest request) {
+        CurrentUser user = CurrentUser.get();
+        String correlationId = CorrelationIdFilter.of(request);
+        if (!erasure.begin(user.id(), correlationId)) {
+            throw new ProblemException(org.springframework.http.HttpStatus.GONE, "Gone", "This user was erased already");
+        }
+        return ResponseEntity.accepted().body(new Accepted(user.id(), correlationId));
     }
 
     @DeleteMapping("/api/users/me/contact")

@@ -9,6 +9,8 @@ import io.picflow.command.favorites.FavoriteCommands.UnexcludeUser;
 import io.picflow.command.favorites.FavoriteCommands.UnfavoriteImage;
 import io.picflow.command.favorites.FavoriteCommands.UnfavoriteUser;
 import io.picflow.command.favorites.FavoriteCommands.UnshortlistUser;
+import io.picflow.command.support.SealedTexts;
+import io.picflow.command.favorites.FavoriteCommands.EndForErasure;
 import io.picflow.command.users.UserIds;
 import io.picflow.events.favorites.ImageFavorited;
 import io.picflow.events.favorites.ImageUnfavorited;
@@ -32,11 +34,13 @@ class RelationshipTest {
     private static final String BOB = "bob";
     private static final String PAIR = UserIds.pair(ANN, BOB);
 
+    private final SealedTexts texts = new SealedTexts();
     private AggregateTestFixture<Relationship> fixture;
 
     @BeforeEach
     void setUp() {
         fixture = new AggregateTestFixture<>(Relationship.class);
+        fixture.registerInjectableResource(texts.personalData());
     }
 
     @Test
@@ -96,7 +100,7 @@ class RelationshipTest {
 
     @Test
     void a_user_cannot_favorite_someone_who_excluded_them() {
-        fixture.given(new UserExcluded(BOB, ANN, "spam"))
+        fixture.given(new UserExcluded(BOB, ANN, texts.seal(BOB, "spam")))
                 .when(new FavoriteUser(PAIR, ANN, BOB, null))
                 .expectException(NotAllowed.class)
                 .expectExceptionMessage("This user does not accept your favorites")
@@ -115,10 +119,10 @@ class RelationshipTest {
     void excluding_removes_the_favorites_between_the_two_both_ways_and_dissolves_the_mutual() {
         fixture.given(new UserFavorited(ANN, BOB, null), new UserFavorited(BOB, ANN, null), new MutualFavoriteFormed(ANN, BOB, BOB))
                 .when(new ExcludeUser(PAIR, ANN, BOB, "rude"))
-                .expectEvents(new UserExcluded(ANN, BOB, "rude"),
+                .expectEventsMatching(texts.exactly(new UserExcluded(ANN, BOB, texts.seal(ANN, "rude")),
                         new UserUnfavorited(BOB, ANN, Relationship.CAUSE_EXCLUSION),
                         new MutualFavoriteDissolved(ANN, BOB, ANN),
-                        new UserUnfavorited(ANN, BOB, Relationship.CAUSE_EXCLUSION));
+                        new UserUnfavorited(ANN, BOB, Relationship.CAUSE_EXCLUSION)));
     }
 
     @Test
@@ -138,18 +142,41 @@ class RelationshipTest {
     void a_shortlist_entry_is_added_once_and_its_note_can_change() {
         fixture.givenNoPriorActivity()
                 .when(new ShortlistUser(PAIR, ANN, BOB, "great portraits"))
-                .expectEvents(new UserShortlisted(ANN, BOB, "great portraits"));
-        fixture.given(new UserShortlisted(ANN, BOB, "great portraits"))
+                .expectEventsMatching(texts.exactly(new UserShortlisted(ANN, BOB, texts.seal(ANN, "great portraits"))));
+        fixture.given(new UserShortlisted(ANN, BOB, texts.seal(ANN, "great portraits")))
                 .when(new ShortlistUser(PAIR, ANN, BOB, "great portraits"))
                 .expectNoEvents();
-        fixture.given(new UserShortlisted(ANN, BOB, "great portraits"))
+        fixture.given(new UserShortlisted(ANN, BOB, texts.seal(ANN, "great portraits")))
                 .when(new ShortlistUser(PAIR, ANN, BOB, "landscapes too"))
-                .expectEvents(new UserShortlisted(ANN, BOB, "landscapes too"));
-        fixture.given(new UserShortlisted(ANN, BOB, "x"))
+                .expectEventsMatching(texts.exactly(new UserShortlisted(ANN, BOB, texts.seal(ANN, "landscapes too"))));
+        fixture.given(new UserShortlisted(ANN, BOB, null))
+                .when(new ShortlistUser(PAIR, ANN, BOB, null))
+                .expectNoEvents();
+        fixture.given(new UserShortlisted(ANN, BOB, texts.seal(ANN, "x")))
                 .when(new UnshortlistUser(PAIR, ANN, BOB))
                 .expectEvents(new UserUnshortlisted(ANN, BOB));
         withoutHistory(Relationship.class).givenNoPriorActivity()
                 .when(new UnshortlistUser(PAIR, ANN, BOB))
+                .expectNoEvents();
+    }
+
+    @Test
+    void an_erasure_ends_everything_between_the_two_both_ways_with_the_usual_events() {
+        fixture.given(new UserFavorited(ANN, BOB, null), new UserFavorited(BOB, ANN, null), new MutualFavoriteFormed(ANN, BOB, BOB),
+                        new UserShortlisted(ANN, BOB, texts.seal(ANN, "note")), new UserShortlisted(BOB, ANN, null))
+                .when(new EndForErasure(PAIR, ANN, BOB))
+                .expectEventsMatching(texts.exactly(
+                        new UserUnfavorited(ANN, BOB, Relationship.CAUSE_ERASURE),
+                        new MutualFavoriteDissolved(ANN, BOB, ANN),
+                        new UserUnfavorited(BOB, ANN, Relationship.CAUSE_ERASURE),
+                        new UserUnshortlisted(ANN, BOB),
+                        new UserUnshortlisted(BOB, ANN)));
+        fixture.given(new UserExcluded(BOB, ANN, texts.seal(BOB, "spam")))
+                .when(new EndForErasure(PAIR, ANN, BOB))
+                .expectEvents(new UserUnexcluded(BOB, ANN));
+        fixture.given(new UserFavorited(ANN, BOB, null), new UserUnfavorited(ANN, BOB, Relationship.CAUSE_USER))
+                .when(new EndForErasure(PAIR, ANN, BOB))
+                .expectSuccessfulHandlerExecution()
                 .expectNoEvents();
     }
 

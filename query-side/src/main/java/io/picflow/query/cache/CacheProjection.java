@@ -10,7 +10,9 @@ import io.picflow.events.favorites.MutualFavoriteDissolved;
 import io.picflow.events.favorites.MutualFavoriteFormed;
 import io.picflow.events.favorites.UserFavorited;
 import io.picflow.events.favorites.UserUnfavorited;
+import io.picflow.events.users.UserErased;
 import io.picflow.events.users.UserRegistered;
+import io.picflow.platform.privacy.PersonalData;
 import io.picflow.query.ReadModelUpdates;
 import io.picflow.query.WriteTargets;
 import io.picflow.query.cache.ReadCache.CachedDownload;
@@ -22,7 +24,9 @@ import io.picflow.query.images.ImageView;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.axonframework.config.ProcessingGroup;
@@ -54,14 +58,25 @@ class CacheProjection {
 
     private final ReadCache readCache;
     private final ReadModelUpdates updates;
+    private final PersonalData personalData;
+    /**
+     * The users erased so far in the history this cache was built from (one segment, in the store's order, from the
+     * first event: the set is complete). Events of theirs that come after their erasure (a download that finishes
+     * after it) change nothing here.
+     */
+    private final Set<String> erased = ConcurrentHashMap.newKeySet();
 
-    CacheProjection(ReadCache readCache, ReadModelUpdates updates) {
+    CacheProjection(ReadCache readCache, ReadModelUpdates updates, PersonalData personalData) {
         this.readCache = readCache;
         this.updates = updates;
+        this.personalData = personalData;
     }
 
     @EventHandler
     void on(ImageDownloadRequested event, @Timestamp Instant at, @MetaDataValue(MetadataKeys.CORRELATION_ID) String correlationId) {
+        if (erased.contains(event.requestedBy())) {
+            return;
+        }
         DownloadView requested = DownloadView.requested(event.downloadId(), event.url(), event.fileName(), event.tags(),
                 event.requestedBy(), correlationId, at);
         var key = ReadCache.downloadKey(event.downloadId());
@@ -76,7 +91,7 @@ class CacheProjection {
             afterCommit(cache -> cache.update(key, cached -> cached.version() >= sequence
                     ? cached : new CachedDownload(cached.view().with(change, at), sequence)), key);
         }
-        if (event instanceof ImageStored stored) {
+        if (event instanceof ImageStored stored && !erased.contains(stored.requestedBy())) {
             afterCommit(cache -> stored(cache, stored, at), ReadCache.imageKey(stored.imageId()));
         }
     }
@@ -100,8 +115,25 @@ class CacheProjection {
 
     @EventHandler
     void on(UserRegistered event, @Timestamp Instant at) {
+        String displayName = personalData.openOrNull(event.userId(), event.displayName());
+        if (displayName == null || erased.contains(event.userId())) {
+            return; // the user's key is erased: so is the user
+        }
         var key = ReadCache.userKey(event.userId());
-        afterCommit(cache -> cache.create(key, new CachedUser(event.userId(), event.displayName(), at, FavoriteCounts.NONE)), key);
+        afterCommit(cache -> cache.create(key, new CachedUser(event.userId(), displayName, at, FavoriteCounts.NONE)), key);
+    }
+
+    /** The user's profile and downloads leave the cache (and are not created again). */
+    @EventHandler
+    void on(UserErased event) {
+        String userId = event.userId();
+        erased.add(userId);
+        var userKey = ReadCache.userKey(userId);
+        afterCommit(cache -> {
+            cache.forget(userKey);
+            cache.changeAll((key, value) -> value instanceof CachedDownload download && userId.equals(download.view().requestedBy())
+                    ? null : value);
+        }, userKey);
     }
 
     @EventHandler
@@ -163,6 +195,7 @@ class CacheProjection {
     /** A rebuild from the first event (tokens reset) starts from an empty cache, read from PostgreSQL meanwhile. */
     @ResetHandler
     void onReset() {
+        erased.clear();
         readCache.rebuilding();
         readCache.live().clear();
     }

@@ -5,7 +5,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
@@ -87,6 +89,19 @@ class InMemoryKeyValueCache implements KeyValueCache {
             evicted.add(k.name()); // recorded before the entry goes: no create can slip in between
             return null;
         });
+    }
+
+    @Override
+    public void changeAll(BiFunction<KeyValueCache.Key<?>, Object, Object> change) {
+        for (KeyValueCache.Key<?> key : List.copyOf(entries.asMap().keySet())) {
+            entries.asMap().computeIfPresent(key, (k, value) -> {
+                Object changed = change.apply(k, value);
+                if (changed == null) {
+                    evicted.add(k.name());
+                }
+                return changed;
+            });
+        }
     }
 
     /** Only entries that several events may create need remembering (which keeps the filter sparse). */

@@ -1,6 +1,7 @@
 package io.picflow.query.cache;
 
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 
 /**
@@ -32,6 +33,12 @@ public interface KeyValueCache {
 
     /** Drops an entry as if evicted (it is not re-created): for an entry a change could not be applied to. */
     void forget(Key<?> key);
+
+    /**
+     * Changes every entry: {@code change} returns its new value, the same one, or null to drop it as
+     * {@link #forget} does. For the rare change that no key names (a user's erasure).
+     */
+    void changeAll(BiFunction<Key<?>, Object, Object> change);
 
     /** Forgets every entry, and every eviction (for a rebuild from the first event). */
     void clear();

@@ -3,6 +3,7 @@ package io.picflow.query.downloads;
 import io.picflow.events.MetadataKeys;
 import io.picflow.events.downloads.DownloadEvent;
 import io.picflow.events.downloads.ImageDownloadRequested;
+import io.picflow.events.users.UserErased;
 import io.picflow.query.BatchedWrites;
 import io.picflow.query.ReadModelUpdates;
 import java.time.Instant;
@@ -53,6 +54,13 @@ class DownloadProjection {
             write(batch -> batch.changed(event.downloadId(), sequence, at, change));
             updates.signalAfterCommit();
         }
+    }
+
+    /** The user's downloads go; later events of theirs find no row, and their requests are not inserted again. */
+    @EventHandler
+    void on(UserErased event) {
+        downloads.erase(event.userId());
+        updates.signalAfterCommit();
     }
 
     private void write(Consumer<DownloadBatch> change) {

@@ -16,6 +16,7 @@ import java.util.Optional;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.namedparam.SqlParameterSource;
+import io.picflow.platform.privacy.ErasedUsers;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -29,20 +30,26 @@ public class DownloadReadModel {
 
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
+    private final ErasedUsers erasedUsers;
 
-    public DownloadReadModel(JdbcClient jdbc, NamedParameterJdbcTemplate batch) {
+    public DownloadReadModel(JdbcClient jdbc, NamedParameterJdbcTemplate batch, ErasedUsers erasedUsers) {
         this.jdbc = jdbc;
         this.batch = batch;
+        this.erasedUsers = erasedUsers;
     }
 
-    /** Inserts requested downloads; a second delivery of the same event changes nothing. */
+    /**
+     * Inserts requested downloads; a second delivery of the same event changes nothing, and nothing is inserted for
+     * a user who is erased (their request may be processed after the erasure, by a segment that lags).
+     */
     void insertRequested(Collection<DownloadView> requested) {
         if (requested.isEmpty()) {
             return;
         }
         batch.batchUpdate("INSERT INTO download (download_id, url, file_name, tags, status, requested_by, correlation_id, "
-                        + "requested_at, updated_at, version) VALUES (:id, :url, :fileName, :tags, :status, :requestedBy, "
-                        + ":correlationId, :requestedAt, :updatedAt, 0) ON CONFLICT (download_id) DO NOTHING",
+                        + "requested_at, updated_at, version) SELECT :id, :url, :fileName, :tags, :status, :requestedBy, "
+                        + ":correlationId, :requestedAt, :updatedAt, 0 WHERE " + erasedUsers.notErased("requestedBy")
+                        + " ON CONFLICT (download_id) DO NOTHING",
                 requested.stream().map(download -> new MapSqlParameterSource()
                         .addValue("id", download.downloadId())
                         .addValue("url", download.url())
@@ -72,6 +79,15 @@ public class DownloadReadModel {
                     .addValue("at", utc(change.at)));
         }
         bySql.forEach((sql, parameters) -> batch.batchUpdate(sql, parameters.toArray(SqlParameterSource[]::new)));
+    }
+
+    /**
+     * Deletes the user's downloads. The lock waits for the transactions that write the table and started before
+     * the erasure was recorded (their insert of this user's row passed the guard), so the delete sees their rows.
+     */
+    void erase(String userId) {
+        jdbc.sql("LOCK TABLE download IN SHARE ROW EXCLUSIVE MODE").update();
+        jdbc.sql("DELETE FROM download WHERE requested_by = :user").param("user", userId).update();
     }
 
     private static OffsetDateTime utc(Instant at) {

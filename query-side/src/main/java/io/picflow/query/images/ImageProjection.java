@@ -1,6 +1,7 @@
 package io.picflow.query.images;
 
 import io.picflow.events.downloads.ImageStored;
+import io.picflow.events.users.UserErased;
 import io.picflow.query.BatchedWrites;
 import io.picflow.query.ReadModelUpdates;
 import io.picflow.query.SqlBatch;
@@ -41,6 +42,12 @@ class ImageProjection {
                 event.bytes(), event.sha256(), List.of(event.sourceUrl()), at, 0);
         writes.add(PROCESSING_GROUP, SqlBatch.class, () -> new SqlBatch(jdbc),
                 batch -> images.recordStored(batch, image, event.downloadId(), event.sourceUrl(), event.requestedBy(), at));
+        updates.signalAfterCommit();
+    }
+
+    @EventHandler
+    void on(UserErased event) {
+        images.erase(event.userId());
         updates.signalAfterCommit();
     }
 }

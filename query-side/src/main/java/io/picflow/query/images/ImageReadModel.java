@@ -2,6 +2,7 @@ package io.picflow.query.images;
 
 import static io.picflow.query.SqlBatch.parameters;
 
+import io.picflow.platform.privacy.ErasedUsers;
 import io.picflow.query.SqlBatch;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -16,9 +17,11 @@ import org.springframework.stereotype.Repository;
 public class ImageReadModel {
 
     private final JdbcClient jdbc;
+    private final ErasedUsers erasedUsers;
 
-    public ImageReadModel(JdbcClient jdbc) {
+    public ImageReadModel(JdbcClient jdbc, ErasedUsers erasedUsers) {
         this.jdbc = jdbc;
+        this.erasedUsers = erasedUsers;
     }
 
     /** Adds to {@code batch} the record of a stored image and where it came from; repeated deliveries change nothing. */
@@ -31,9 +34,20 @@ public class ImageReadModel {
                 parameters("id", image.imageId(), "sha", image.sha256(), "format", image.format(), "type", image.contentType(),
                         "width", image.width(), "height", image.height(), "bytes", image.bytes(), "at", storedAt));
         batch.add("image_source:" + image.imageId().length() + ":" + image.imageId() + downloadId,
+                // Not for an erased user: their download may be stored after the erasure, or be replayed by a rebuild.
                 "INSERT INTO image_source (image_id, download_id, url, requested_by, stored_at) "
-                        + "VALUES (:id, :download, :url, :user, :at) ON CONFLICT (image_id, download_id) DO NOTHING",
+                        + "SELECT :id, :download, :url, :user, :at WHERE " + erasedUsers.notErased("user")
+                        + " ON CONFLICT (image_id, download_id) DO NOTHING",
                 parameters("id", image.imageId(), "download", downloadId, "url", url, "user", requestedBy, "at", storedAt));
+    }
+
+    /**
+     * Forgets where the user's images came from; the images stay in the shared library. The lock waits for writers
+     * that started before the erasure was recorded, so their rows are deleted too.
+     */
+    void erase(String userId) {
+        jdbc.sql("LOCK TABLE image_source IN SHARE ROW EXCLUSIVE MODE").update();
+        jdbc.sql("DELETE FROM image_source WHERE requested_by = :user").param("user", userId).update();
     }
 
     public Optional<ImageView> find(String imageId) {

@@ -114,6 +114,15 @@ class LiveFeed implements SmartLifecycle {
         catchUps.execute(() -> catchUp(subscriber, after));
     }
 
+    /** Closes every connection of {@code userId} to this node. */
+    void disconnect(String userId, int code, String reason) {
+        List<Subscriber> theirs;
+        synchronized (subscribers) {
+            theirs = subscribers.stream().filter(s -> s.userId().equals(userId)).toList();
+        }
+        theirs.forEach(subscriber -> subscriber.close(code, reason));
+    }
+
     void unsubscribe(Subscriber subscriber) {
         synchronized (subscribers) {
             subscribers.remove(subscriber);

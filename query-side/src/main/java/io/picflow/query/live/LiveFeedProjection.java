@@ -4,6 +4,7 @@ import io.picflow.events.MetadataKeys;
 import io.picflow.events.downloads.DownloadEvent;
 import io.picflow.events.downloads.ImageDownloadRequested;
 import io.picflow.events.downloads.ImageFetchProgressed;
+import io.picflow.events.users.UserErased;
 import io.picflow.query.downloads.DownloadChanges;
 import java.util.Optional;
 import org.axonframework.config.ProcessingGroup;
@@ -67,10 +68,21 @@ class LiveFeedProjection {
                         event instanceof ImageFetchProgressed, text)
                 .ifPresent(position -> store.saveDownload(
                         new LiveFeedStore.LiveDownload(event.downloadId(), owner, position, text)));
+        afterCommit(feed::wakeUp);
+    }
+
+    /** The user's frames go; their connections to this node close (their feed has nothing more for them). */
+    @EventHandler
+    void on(UserErased event) {
+        store.erase(event.userId());
+        afterCommit(() -> feed.disconnect(event.userId(), SocketHandshake.CLOSE_GONE, "User erased"));
+    }
+
+    private static void afterCommit(Runnable action) {
         if (CurrentUnitOfWork.isStarted()) {
-            CurrentUnitOfWork.get().afterCommit(unitOfWork -> feed.wakeUp());
+            CurrentUnitOfWork.get().afterCommit(unitOfWork -> action.run());
         } else {
-            feed.wakeUp();
+            action.run();
         }
     }
 }

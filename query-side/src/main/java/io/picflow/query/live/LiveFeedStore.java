@@ -8,6 +8,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import io.picflow.platform.privacy.ErasedUsers;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -19,9 +20,11 @@ class LiveFeedStore {
     private static final long WRITER_LOCK = 0x6c6976655f66L; // "live_f"
 
     private final JdbcClient jdbc;
+    private final ErasedUsers erasedUsers;
 
-    LiveFeedStore(JdbcClient jdbc) {
+    LiveFeedStore(JdbcClient jdbc, ErasedUsers erasedUsers) {
         this.jdbc = jdbc;
+        this.erasedUsers = erasedUsers;
     }
 
     /** A download's latest frame, the state its next event applies to. */
@@ -39,14 +42,14 @@ class LiveFeedStore {
 
     /**
      * Appends a frame in the caller's transaction and returns its position, or empty if this event is
-     * already in the feed (redelivery). Takes the writer lock if the caller has not.
+     * already in the feed (redelivery) or its owner is erased. Takes the writer lock if the caller has not.
      */
     Optional<Long> append(String eventId, String type, String downloadId, String owner, Instant occurredAt,
             boolean progress, String frame) {
         lockWriter();
         return jdbc.sql("INSERT INTO live_feed (event_id, event_type, download_id, owner, occurred_at, progress, frame) "
-                        + "VALUES (:eventId, :type, :downloadId, :owner, :occurredAt, :progress, :frame) "
-                        + "ON CONFLICT (event_id) DO NOTHING RETURNING position")
+                        + "SELECT :eventId, :type, :downloadId, :owner, :occurredAt, :progress, :frame WHERE " + erasedUsers.notErased("owner")
+                        + " ON CONFLICT (event_id) DO NOTHING RETURNING position")
                 .param("eventId", eventId)
                 .param("type", type)
                 .param("downloadId", downloadId)
@@ -55,6 +58,13 @@ class LiveFeedStore {
                 .param("progress", progress)
                 .param("frame", frame)
                 .query(Long.class).optional();
+    }
+
+    /** Deletes every frame and current state of downloads the user owns, in the writer's transaction. */
+    void erase(String owner) {
+        lockWriter();
+        jdbc.sql("DELETE FROM live_feed WHERE owner = :owner").param("owner", owner).update();
+        jdbc.sql("DELETE FROM live_download WHERE owner = :owner").param("owner", owner).update();
     }
 
     Optional<LiveDownload> download(String downloadId) {

@@ -18,6 +18,8 @@ public final class SocketHandshake {
 
     public static final int CLOSE_BAD_REQUEST = 4400;
     public static final int CLOSE_UNAUTHENTICATED = 4401;
+    /** The user was erased ({@code DELETE /api/users/me}). */
+    public static final int CLOSE_GONE = 4410;
 
     /** An authenticated connection: its query parameters and whom its token speaks for. */
     public record Opened(Map<String, List<String>> parameters, TokenAuthenticator.Authenticated authenticated) {

@@ -1,6 +1,9 @@
 package io.picflow.query.users;
 
+import io.picflow.events.users.UserErased;
 import io.picflow.events.users.UserRegistered;
+import io.picflow.platform.privacy.ErasedUsers;
+import io.picflow.platform.privacy.PersonalData;
 import io.picflow.query.BatchedWrites;
 import io.picflow.query.SqlBatch;
 import io.picflow.query.cache.ReadCache;
@@ -23,7 +26,8 @@ import io.picflow.platform.web.ProblemException;
 
 /**
  * Public profiles: the {@code user_profile} table (processing group {@code users}) and
- * {@code GET /api/users/{userId}}. Contact details never reach the query side.
+ * {@code GET /api/users/{userId}}. Contact details never reach the query side; display names arrive encrypted with
+ * their user's key and are stored opened, and an erased user's profile is deleted and never written again.
  */
 @RestController
 @ProcessingGroup(UserProfiles.PROCESSING_GROUP)
@@ -39,10 +43,14 @@ class UserProfiles {
     private final BatchedWrites writes;
     private final ReadCache cache;
     private final FavoritesReadModel favorites;
+    private final PersonalData personalData;
+    private final ErasedUsers erasedUsers;
 
     UserProfiles(JdbcClient jdbc, NamedParameterJdbcTemplate batchJdbc, BatchedWrites writes, ReadCache cache,
-            FavoritesReadModel favorites) {
+            FavoritesReadModel favorites, PersonalData personalData, ErasedUsers erasedUsers) {
         this.jdbc = jdbc;
+        this.personalData = personalData;
+        this.erasedUsers = erasedUsers;
         this.cache = cache;
         this.favorites = favorites;
         this.batchJdbc = batchJdbc;
@@ -53,9 +61,21 @@ class UserProfiles {
     /** Written at the end of the batch of events, as one JDBC batch ({@link BatchedWrites}). */
     @EventHandler
     void on(UserRegistered event, @Timestamp Instant at) {
+        String displayName = personalData.openOrNull(event.userId(), event.displayName());
+        if (displayName == null) {
+            return; // the user's key is erased: so is the user
+        }
         writes.add(PROCESSING_GROUP, SqlBatch.class, () -> new SqlBatch(batchJdbc), batch -> batch.add(event.userId(),
-                "INSERT INTO user_profile (user_id, display_name, registered_at) VALUES (:id, :name, :at) ON CONFLICT (user_id) DO NOTHING",
-                SqlBatch.parameters("id", event.userId(), "name", event.displayName(), "at", OffsetDateTime.ofInstant(at, ZoneOffset.UTC))));
+                "INSERT INTO user_profile (user_id, display_name, registered_at) SELECT :id, :name, :at WHERE " + erasedUsers.notErased("id")
+                        + " ON CONFLICT (user_id) DO NOTHING",
+                SqlBatch.parameters("id", event.userId(), "name", displayName, "at", OffsetDateTime.ofInstant(at, ZoneOffset.UTC))));
+    }
+
+    /** At once, not at the end of the batch: the batch's writes about this user are skipped anyway. */
+    @EventHandler
+    void on(UserErased event) {
+        jdbc.sql("LOCK TABLE user_profile IN SHARE ROW EXCLUSIVE MODE").update();
+        jdbc.sql("DELETE FROM user_profile WHERE user_id = :id").param("id", event.userId()).update();
     }
 
     /** The profile and favorite counts, from the cache when it holds the user, else from PostgreSQL. */

@@ -217,8 +217,8 @@ class DeadLetterAdminTest extends QuerySideTest {
         return jdbc.sql("SELECT count(*) FROM user_profile WHERE user_id = :id").param("id", userId).query(Long.class).single();
     }
 
-    private static GenericDomainEventMessage<UserRegistered> registration(String aggregateId, String userId, Instant at) {
-        return new GenericDomainEventMessage<>("User", aggregateId, 0, new UserRegistered(userId, "Refused until fixed"),
+    private GenericDomainEventMessage<UserRegistered> registration(String aggregateId, String userId, Instant at) {
+        return new GenericDomainEventMessage<>("User", aggregateId, 0, new UserRegistered(userId, seal(userId, "Refused until fixed")),
                 Map.of(MetadataKeys.CORRELATION_ID, "dead-letter-admin"), UUID.randomUUID().toString(), at);
     }
 

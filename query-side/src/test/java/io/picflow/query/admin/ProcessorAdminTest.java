@@ -159,8 +159,8 @@ class ProcessorAdminTest extends QuerySideTest {
         return jdbc.sql("SELECT count(*) FROM user_profile WHERE user_id = :id").param("id", userId).query(Long.class).single();
     }
 
-    private static GenericDomainEventMessage<?> registration(String userId, String eventId) {
-        return new GenericDomainEventMessage<>("User", "user-" + userId, 0, new UserRegistered(userId, "Processor admin"),
+    private GenericDomainEventMessage<?> registration(String userId, String eventId) {
+        return new GenericDomainEventMessage<>("User", "user-" + userId, 0, new UserRegistered(userId, seal(userId, "Processor admin")),
                 Map.of(MetadataKeys.CORRELATION_ID, "processor-admin"), eventId, Instant.now());
     }
 

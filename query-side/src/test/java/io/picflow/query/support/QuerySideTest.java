@@ -2,6 +2,8 @@ package io.picflow.query.support;
 
 import static org.awaitility.Awaitility.await;
 
+import io.picflow.events.EncryptedText;
+import io.picflow.platform.privacy.PersonalData;
 import io.picflow.query.QuerySideConfiguration;
 import io.picflow.query.cache.ReadCache;
 import java.time.Duration;
@@ -40,6 +42,14 @@ public abstract class QuerySideTest {
 
     @Autowired
     protected ReadCache readCache;
+
+    @Autowired
+    protected PersonalData personalData;
+
+    /** Personal text as the command side puts it in events: encrypted with its owner's key (created if need be). */
+    protected EncryptedText seal(String ownerId, String text) {
+        return personalData.seal(ownerId, text);
+    }
 
     /** Every query-side processor (the PostgreSQL read models, the search index and the cache) has passed the head of the store. */
     protected void awaitAllAtHead() {

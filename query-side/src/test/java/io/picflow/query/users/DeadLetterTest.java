@@ -36,8 +36,8 @@ class DeadLetterTest extends QuerySideTest {
         String poisoned = "poison-" + UUID.randomUUID();
         String healthy = "healthy-" + UUID.randomUUID();
         // The command side never accepts a 300-character name; the table cannot hold one.
-        publish(new UserRegistered(poisoned, "x".repeat(300)));
-        publish(new UserRegistered(healthy, "Healthy"));
+        publish(new UserRegistered(poisoned, seal(poisoned, "x".repeat(300))));
+        publish(new UserRegistered(healthy, seal(healthy, "Healthy")));
 
         // The table itself, not the API (which the cache read model could answer).
         await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.sql("SELECT count(*) FROM user_profile WHERE user_id = :id")

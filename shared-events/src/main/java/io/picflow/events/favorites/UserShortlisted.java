@@ -1,8 +1,9 @@
 package io.picflow.events.favorites;
 
+import io.picflow.events.EncryptedText;
 import org.axonframework.serialization.Revision;
 
-/** {@code actorId} put {@code targetId} on their private shortlist, or changed the note of that entry. The time is the event's timestamp; the correlation travels in its metadata. */
-@Revision("1")
-public record UserShortlisted(String actorId, String targetId, String note) {
+/** {@code actorId} put {@code targetId} on their private shortlist, or changed the note of that entry. Revision 2: the note, if any, is encrypted with {@code actorId}'s key (revision 1 carried it in clear). The time is the event's timestamp; the correlation travels in its metadata. */
+@Revision("2")
+public record UserShortlisted(String actorId, String targetId, EncryptedText note) {
 }

@@ -1,0 +1,21 @@
+-- Personal data that events refer to but must be erasable (ADR 0011). Both sides read these tables; the
+-- command side writes them.
+
+-- One AES-256 key per user. Personal free text travels in events encrypted with its owner's key
+-- (io.picflow.events.EncryptedText): deleting the row makes every copy of it unreadable.
+CREATE TABLE user_key (
+    user_id    VARCHAR(255) PRIMARY KEY,
+    key        BYTEA        NOT NULL CHECK (octet_length(key) = 32),
+    created_at TIMESTAMPTZ  NOT NULL DEFAULT now()
+);
+
+-- Subjects erased at their request (DELETE /api/users/me): the API answers them 410, read models keep
+-- nothing about them. completed_at is set once their relationships are dissolved, their downloads
+-- cancelled and UserErased is stored; until then any node may take the erasure up again.
+CREATE TABLE erased_user (
+    user_id        VARCHAR(255) PRIMARY KEY,
+    erased_at      TIMESTAMPTZ  NOT NULL DEFAULT now(),
+    correlation_id VARCHAR(64)  NOT NULL,
+    completed_at   TIMESTAMPTZ
+);
+CREATE INDEX erased_user_pending ON erased_user (erased_at) WHERE completed_at IS NULL;
