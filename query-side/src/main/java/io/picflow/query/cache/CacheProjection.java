@@ -18,11 +18,10 @@ import io.picflow.query.downloads.DownloadChange;
 import io.picflow.query.downloads.DownloadChanges;
 import io.picflow.query.downloads.DownloadView;
 import io.picflow.query.favorites.FavoriteCounts;
-import io.picflow.query.images.ImageView;
+import io.picflow.query.images.StoredImage;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.axonframework.config.ProcessingGroup;
@@ -83,18 +82,15 @@ class CacheProjection {
 
     /**
      * The first download of an image creates its entry; later ones (identical bytes from elsewhere) add their
-     * URL. The image counts as stored when it first was, as in PostgreSQL, whatever order two downloads commit in.
+     * URL with its requester (each caller sees only some of them). The image counts as stored when it first
+     * was, as in PostgreSQL, whatever order two downloads commit in.
      */
     private static void stored(KeyValueCache cache, ImageStored event, Instant at) {
-        boolean known = cache.update(ReadCache.imageKey(event.imageId()), image -> {
-            TreeSet<String> sources = new TreeSet<>(image.sourceUrls());
-            sources.add(event.sourceUrl());
-            return new ImageView(image.imageId(), image.format(), image.contentType(), image.width(), image.height(), image.bytes(),
-                    image.sha256(), List.copyOf(sources), at.isBefore(image.storedAt()) ? at : image.storedAt(), image.favoriteCount());
-        });
+        StoredImage.Source source = new StoredImage.Source(event.sourceUrl(), event.requestedBy());
+        boolean known = cache.update(ReadCache.imageKey(event.imageId()), image -> image.withSource(source, at));
         if (!known) {
-            cache.create(ReadCache.imageKey(event.imageId()), new ImageView(event.imageId(), event.format(), event.contentType(),
-                    event.width(), event.height(), event.bytes(), event.sha256(), List.of(event.sourceUrl()), at, 0));
+            cache.create(ReadCache.imageKey(event.imageId()), new StoredImage(event.imageId(), event.format(), event.contentType(),
+                    event.width(), event.height(), event.bytes(), event.sha256(), List.of(source), at, 0));
         }
     }
 
