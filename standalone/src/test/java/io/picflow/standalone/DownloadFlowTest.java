@@ -63,7 +63,10 @@ class DownloadFlowTest {
         assertThat(metadata.get("width").asInt()).isEqualTo(64 + 7);
         assertThat(metadata.get("height").asInt()).isEqualTo(48);
         assertThat(metadata.get("sha256").asString()).isEqualTo(imageId);
-        assertThat(metadata.get("sourceUrls").get(0).asString()).isEqualTo(images.url("/img/7.png"));
+        // Where it came from is alice's business: bob, who did not download it, does not see the URL.
+        assertThat(metadata.has("sourceUrls")).isFalse();
+        JsonNode own = json.readTree(api.get("/api/images/" + imageId, alice).body());
+        assertThat(own.get("sourceUrls").get(0).asString()).isEqualTo(images.url("/img/7.png"));
 
         HttpResponse<String> content = api.get("/api/images/" + imageId + "/content", bob);
         assertThat(content.statusCode()).isEqualTo(200);

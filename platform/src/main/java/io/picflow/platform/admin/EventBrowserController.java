@@ -1,5 +1,6 @@
 package io.picflow.platform.admin;
 
+import io.picflow.platform.security.CurrentUser;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -7,7 +8,8 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * {@code GET /api/admin/events}: the stored events, filtered and paged, with payload and metadata, for
  * operators who need to see what happened (admin role only, see SecurityConfiguration). Filtering by
- * {@code correlationId} answers "what did this user action cause": every event it led to, in order.
+ * {@code correlationId} answers "what did this user action cause": every event it led to, in order. Other
+ * users' download URLs in the payloads are redacted ({@link RedactedPayloads}).
  */
 @RestController
 public class EventBrowserController {
@@ -32,6 +34,7 @@ public class EventBrowserController {
             @RequestParam(required = false) String to,
             @RequestParam(defaultValue = "0") int page,
             @RequestParam(defaultValue = "" + EventQuery.DEFAULT_SIZE) int size) {
-        return browser.page(EventQuery.of(types, type, aggregateId, correlationId, from, to, page, size));
+        return RedactedPayloads.shownTo(CurrentUser.get(),
+                browser.page(EventQuery.of(types, type, aggregateId, correlationId, from, to, page, size)));
     }
 }

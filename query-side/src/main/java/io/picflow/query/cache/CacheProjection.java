@@ -20,12 +20,11 @@ import io.picflow.query.downloads.DownloadChange;
 import io.picflow.query.downloads.DownloadChanges;
 import io.picflow.query.downloads.DownloadView;
 import io.picflow.query.favorites.FavoriteCounts;
-import io.picflow.query.images.ImageView;
+import io.picflow.query.images.StoredImage;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -98,18 +97,15 @@ class CacheProjection {
 
     /**
      * The first download of an image creates its entry; later ones (identical bytes from elsewhere) add their
-     * URL. The image counts as stored when it first was, as in PostgreSQL, whatever order two downloads commit in.
+     * URL with its requester (each caller sees only some of them). The image counts as stored when it first
+     * was, as in PostgreSQL, whatever order two downloads commit in.
      */
     private static void stored(KeyValueCache cache, ImageStored event, Instant at) {
-        boolean known = cache.update(ReadCache.imageKey(event.imageId()), image -> {
-            TreeSet<String> sources = new TreeSet<>(image.sourceUrls());
-            sources.add(event.sourceUrl());
-            return new ImageView(image.imageId(), image.format(), image.contentType(), image.width(), image.height(), image.bytes(),
-                    image.sha256(), List.copyOf(sources), at.isBefore(image.storedAt()) ? at : image.storedAt(), image.favoriteCount());
-        });
+        StoredImage.Source source = new StoredImage.Source(event.sourceUrl(), event.requestedBy());
+        boolean known = cache.update(ReadCache.imageKey(event.imageId()), image -> image.withSource(source, at));
         if (!known) {
-            cache.create(ReadCache.imageKey(event.imageId()), new ImageView(event.imageId(), event.format(), event.contentType(),
-                    event.width(), event.height(), event.bytes(), event.sha256(), List.of(event.sourceUrl()), at, 0));
+            cache.create(ReadCache.imageKey(event.imageId()), new StoredImage(event.imageId(), event.format(), event.contentType(),
+                    event.width(), event.height(), event.bytes(), event.sha256(), List.of(source), at, 0));
         }
     }
 
@@ -123,7 +119,7 @@ class CacheProjection {
         afterCommit(cache -> cache.create(key, new CachedUser(event.userId(), displayName, at, FavoriteCounts.NONE)), key);
     }
 
-    /** The user's profile and downloads leave the cache (and are not created again). */
+    /** The user's profile and downloads leave the cache (and are not created again), and so do their images' sources. */
     @EventHandler
     void on(UserErased event) {
         String userId = event.userId();
@@ -131,8 +127,12 @@ class CacheProjection {
         var userKey = ReadCache.userKey(userId);
         afterCommit(cache -> {
             cache.forget(userKey);
-            cache.changeAll((key, value) -> value instanceof CachedDownload download && userId.equals(download.view().requestedBy())
-                    ? null : value);
+            cache.changeAll((key, value) -> {
+                if (value instanceof CachedDownload download && userId.equals(download.view().requestedBy())) {
+                    return null;
+                }
+                return value instanceof StoredImage image ? image.withoutSourcesOf(userId) : value;
+            });
         }, userKey);
     }
 

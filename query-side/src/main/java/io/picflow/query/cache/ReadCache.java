@@ -1,7 +1,7 @@
 package io.picflow.query.cache;
 
 import io.picflow.query.downloads.DownloadView;
-import io.picflow.query.images.ImageView;
+import io.picflow.query.images.StoredImage;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.axonframework.config.EventProcessingConfiguration;
@@ -28,7 +28,7 @@ public class ReadCache {
         return new KeyValueCache.Key<>("download:" + downloadId, true);
     }
 
-    static KeyValueCache.Key<ImageView> imageKey(String imageId) {
+    static KeyValueCache.Key<StoredImage> imageKey(String imageId) {
         return new KeyValueCache.Key<>("image:" + imageId, false);
     }
 
@@ -58,7 +58,7 @@ public class ReadCache {
         return ready() ? cache.get(downloadKey(downloadId)).map(CachedDownload::view) : Optional.empty();
     }
 
-    public Optional<ImageView> image(String imageId) {
+    public Optional<StoredImage> image(String imageId) {
         return ready() ? cache.get(imageKey(imageId)) : Optional.empty();
     }
 

@@ -20,7 +20,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Reads downloads. Users see their own; admins see any by id. */
+/** Reads downloads. Users see their own; admins see any by id, with other users' URLs redacted ({@link DownloadView#shownTo}). */
 @RestController
 class DownloadQueryController {
 
@@ -48,6 +48,7 @@ class DownloadQueryController {
             download = updates.awaitPresent(() -> find(downloadId), readYourWritesWait);
         }
         return download.filter(d -> user.mayAccess(d.requestedBy()))
+                .map(d -> d.shownTo(user))
                 .orElseThrow(() -> ProblemException.notFound("No download " + downloadId));
     }
 

@@ -1,5 +1,7 @@
 package io.picflow.query.downloads;
 
+import io.picflow.platform.privacy.SourceUrls;
+import io.picflow.platform.security.CurrentUser;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -59,6 +61,20 @@ public record DownloadView(
         DownloadError error = errorCode == null ? null : new DownloadError(errorCode, errorMessage, Boolean.TRUE.equals(errorRetryable));
         return new DownloadView(downloadId, url, fileName, tags, status, requestedBy, correlationId, requestedAt, at, bytesReceived,
                 totalBytes, attempt, imageId, error, nextAttemptAt);
+    }
+
+    /**
+     * This download as {@code caller} may see it: as it is for its requester; for anyone else (an admin) with
+     * the URL, and any URL an error message quotes, {@link SourceUrls#redacted redacted}.
+     */
+    public DownloadView shownTo(CurrentUser caller) {
+        if (caller.id().equals(requestedBy)) {
+            return this;
+        }
+        DownloadError shownError = error == null ? null
+                : new DownloadError(error.code(), SourceUrls.redactedIn(error.message()), error.retryable());
+        return new DownloadView(downloadId, SourceUrls.redacted(url), fileName, tags, status, requestedBy, correlationId, requestedAt,
+                updatedAt, bytesReceived, totalBytes, attempt, imageId, shownError, nextAttemptAt);
     }
 
     public static DownloadView requested(String downloadId, String url, String fileName, List<String> tags, String requestedBy,

@@ -38,8 +38,8 @@ class ImageProjection {
 
     @EventHandler
     void on(ImageStored event, @Timestamp Instant at) {
-        ImageView image = new ImageView(event.imageId(), event.format(), event.contentType(), event.width(), event.height(),
-                event.bytes(), event.sha256(), List.of(event.sourceUrl()), at, 0);
+        StoredImage image = new StoredImage(event.imageId(), event.format(), event.contentType(), event.width(), event.height(),
+                event.bytes(), event.sha256(), List.of(new StoredImage.Source(event.sourceUrl(), event.requestedBy())), at, 0);
         writes.add(PROCESSING_GROUP, SqlBatch.class, () -> new SqlBatch(jdbc),
                 batch -> images.recordStored(batch, image, event.downloadId(), event.sourceUrl(), event.requestedBy(), at));
         updates.signalAfterCommit();

@@ -1,5 +1,6 @@
 package io.picflow.query.images;
 
+import io.picflow.platform.security.CurrentUser;
 import io.picflow.platform.web.ProblemException;
 import io.picflow.query.cache.ReadCache;
 import io.picflow.query.favorites.FavoritesReadModel;
@@ -16,7 +17,8 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.request.WebRequest;
 
 /**
- * The shared image library: any signed-in user may view stored images. Content is addressed by its
+ * The shared image library: any signed-in user may view stored images, but not where others downloaded
+ * them from ({@link ImageView#shownTo}). Content is addressed by its
  * SHA-256, so it never changes: strong ETags, conditional GETs (304) and long-lived caching.
  */
 @RestController
@@ -38,14 +40,15 @@ class ImageQueryController {
 
     @GetMapping(path = "/api/images/{imageId}", produces = MediaType.APPLICATION_JSON_VALUE)
     ImageView get(@PathVariable String imageId) {
-        return cache.image(imageId)
-                .or(() -> images.find(imageId).map(image -> image.withFavoriteCount(favorites.imageFavoriteCount(imageId))))
+        StoredImage image = cache.image(imageId)
+                .or(() -> images.find(imageId).map(found -> found.withFavoriteCount(favorites.imageFavoriteCount(imageId))))
                 .orElseThrow(() -> ProblemException.notFound("No image " + imageId));
+        return ImageView.shownTo(image, CurrentUser.get());
     }
 
     @GetMapping("/api/images/{imageId}/content")
     ResponseEntity<Resource> content(@PathVariable String imageId, WebRequest request) {
-        ImageView image = image(imageId);
+        StoredImage image = image(imageId);
         String etag = "\"" + image.sha256() + "\"";
         if (request.checkNotModified(etag)) {
             return null; // Spring answers 304 Not Modified
@@ -59,7 +62,7 @@ class ImageQueryController {
 
     @GetMapping("/api/images/{imageId}/thumbnail")
     ResponseEntity<Resource> thumbnail(@PathVariable String imageId, WebRequest request) {
-        ImageView image = image(imageId);
+        StoredImage image = image(imageId);
         String etag = "\"" + image.sha256() + "-thumbnail\"";
         if (request.checkNotModified(etag)) {
             return null;
@@ -71,7 +74,7 @@ class ImageQueryController {
     }
 
     /** The image from the cache, else from PostgreSQL (without its favorite count, which the content does not need). */
-    private ImageView image(String imageId) {
+    private StoredImage image(String imageId) {
         return cache.image(imageId).or(() -> images.find(imageId)).orElseThrow(() -> ProblemException.notFound("No image " + imageId));
     }
 }

@@ -25,7 +25,7 @@ public class ImageReadModel {
     }
 
     /** Adds to {@code batch} the record of a stored image and where it came from; repeated deliveries change nothing. */
-    void recordStored(SqlBatch batch, ImageView image, String downloadId, String url, String requestedBy, Instant at) {
+    void recordStored(SqlBatch batch, StoredImage image, String downloadId, String url, String requestedBy, Instant at) {
         OffsetDateTime storedAt = OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
         batch.add("image:" + image.imageId(), "INSERT INTO image (image_id, sha256, format, content_type, width, height, bytes, stored_at) "
                         // Stored when first stored, whichever of two downloads of the same bytes commits first.
@@ -50,12 +50,13 @@ public class ImageReadModel {
         jdbc.sql("DELETE FROM image_source WHERE requested_by = :user").param("user", userId).update();
     }
 
-    public Optional<ImageView> find(String imageId) {
-        List<String> sources = jdbc.sql("SELECT DISTINCT url FROM image_source WHERE image_id = :id ORDER BY url")
-                .param("id", imageId).query(String.class).list();
+    public Optional<StoredImage> find(String imageId) {
+        List<StoredImage.Source> sources = jdbc.sql("SELECT DISTINCT url, requested_by FROM image_source WHERE image_id = :id")
+                .param("id", imageId)
+                .query((rs, row) -> new StoredImage.Source(rs.getString("url"), rs.getString("requested_by"))).list();
         return jdbc.sql("SELECT image_id, format, content_type, width, height, bytes, sha256, stored_at FROM image WHERE image_id = :id")
                 .param("id", imageId)
-                .query((rs, row) -> new ImageView(rs.getString("image_id"), rs.getString("format"), rs.getString("content_type"),
+                .query((rs, row) -> new StoredImage(rs.getString("image_id"), rs.getString("format"), rs.getString("content_type"),
                         rs.getInt("width"), rs.getInt("height"), rs.getLong("bytes"), rs.getString("sha256"), sources,
                         rs.getObject("stored_at", OffsetDateTime.class).toInstant(), 0))
                 .optional();

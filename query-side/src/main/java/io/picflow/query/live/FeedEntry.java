@@ -15,6 +15,11 @@ record FeedEntry(long position, String type, String downloadId, String owner, In
         return withPosition(position, frame);
     }
 
+    /** The frame as it goes to {@code userId}'s connection: as stored for the owner, redacted for anyone else (an admin). */
+    String textFor(String userId) {
+        return userId.equals(owner) ? text() : withPosition(position, RedactedFrames.forOthers(frame));
+    }
+
     static String withPosition(long position, String frame) {
         return frame.length() <= 2
                 ? "{\"position\":" + position + "}"

@@ -145,7 +145,7 @@ class LiveFeed implements SmartLifecycle {
                 do {
                     page = store.history(subscription, from, seam, PAGE);
                     for (FeedEntry entry : page) {
-                        if (!subscriber.sendCatchUp(entry.position(), entry.text())) {
+                        if (!subscriber.sendCatchUp(entry)) {
                             return;
                         }
                         from = entry.position();
@@ -155,7 +155,7 @@ class LiveFeed implements SmartLifecycle {
                 LiveFeedStore.Snapshot snapshot = store.snapshot(subscription, properties.currentStateLimit());
                 seam = snapshot.head();
                 for (FeedEntry download : snapshot.downloads()) {
-                    subscriber.sendCatchUp(download.position(), download.text());
+                    subscriber.sendCatchUp(download);
                 }
             } else {
                 seam = store.head();

@@ -100,6 +100,11 @@ final class Subscriber {
         drainSoon();
     }
 
+    /** Catch-up of a feed entry, as this subscriber may see it ({@link FeedEntry#textFor}). */
+    boolean sendCatchUp(FeedEntry entry) throws IOException {
+        return sendCatchUp(entry.position(), entry.textFor(userId));
+    }
+
     /** Catch-up: sends directly, on the catching-up thread, before any live frame; false once closed. */
     boolean sendCatchUp(long position, String text) throws IOException {
         if (isClosed()) {
@@ -216,7 +221,7 @@ final class Subscriber {
                 queuedProgress.remove(next.downloadId(), next);
             }
             try {
-                sink.send(next.text());
+                sink.send(next.textFor(userId));
                 sentUpTo = next.position();
                 metrics.frameSent();
                 metrics.latency(Duration.between(next.occurredAt(), Instant.now()));

@@ -1,5 +1,6 @@
 package io.picflow.query.search;
 
+import io.picflow.platform.security.CurrentUser;
 import io.picflow.platform.web.ProblemException;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -30,6 +31,11 @@ class ImageSearchController {
     /** Elasticsearch refuses to page beyond 10,000 hits without a scroll. */
     private static final int MAX_WINDOW = 10_000;
 
+    /**
+     * One image found. {@code fileName}, {@code tags}, {@code sourceHost} and {@code requestedBy} come from one
+     * of its downloads (the last stored); {@code requestedBy} is shown only to that user, and no hit carries
+     * source URLs ({@code GET /api/images/{imageId}} shows them to whom it may).
+     */
     record Hit(String imageId, String fileName, List<String> tags, String sourceHost, String contentType, Integer width,
             Integer height, String requestedBy, long favoriteCount, Instant storedAt) {
     }
@@ -79,6 +85,7 @@ class ImageSearchController {
             throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable",
                     "Search is unavailable right now; try again shortly");
         }
+        String caller = CurrentUser.get().id();
         List<Hit> items = new ArrayList<>();
         for (JsonNode hit : answer.path("hits").path("hits")) {
             JsonNode doc = hit.path("_source");
@@ -86,7 +93,7 @@ class ImageSearchController {
             doc.path("tags").forEach(t -> tags.add(t.asString()));
             items.add(new Hit(doc.path("imageId").asString(), text(doc, "fileName"), tags, text(doc, "sourceHost"),
                     text(doc, "contentType"), doc.has("width") ? doc.get("width").asInt() : null,
-                    doc.has("height") ? doc.get("height").asInt() : null, text(doc, "requestedBy"),
+                    doc.has("height") ? doc.get("height").asInt() : null, caller.equals(text(doc, "requestedBy")) ? caller : null,
                     doc.path("favoriteCount").asLong(0), Instant.parse(doc.path("storedAt").asString())));
         }
         return new SearchPage(items, page, size, answer.path("hits").path("total").path("value").asLong(),

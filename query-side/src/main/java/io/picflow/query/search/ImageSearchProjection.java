@@ -4,10 +4,16 @@ import io.picflow.events.downloads.ImageStored;
 import io.picflow.events.favorites.ImageFavorited;
 import io.picflow.events.favorites.ImageUnfavorited;
 import java.net.URI;
+import io.picflow.events.users.UserErased;
+import io.picflow.platform.privacy.ErasedUsers;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.async.SequencingPolicy;
@@ -53,36 +59,101 @@ class ImageSearchProjection {
     private final ImageSearchIndex index;
     private final JdbcClient jdbc;
     private final JsonMapper json;
+    private final ErasedUsers erasedUsers;
 
-    ImageSearchProjection(ImageSearchIndex index, JdbcClient jdbc, JsonMapper json) {
+    ImageSearchProjection(ImageSearchIndex index, JdbcClient jdbc, JsonMapper json, ErasedUsers erasedUsers) {
         this.index = index;
         this.jdbc = jdbc;
         this.json = json;
+        this.erasedUsers = erasedUsers;
     }
 
+    /**
+     * The image's document gets this download's contribution (file name, tags, source host, requester), which is
+     * recorded in {@code image_search_source}; a download of an erased user contributes nothing but the image.
+     */
     @EventHandler
     void on(ImageStored event, @Timestamp Instant at) {
         ObjectNode doc = json.createObjectNode();
         doc.put("imageId", event.imageId());
-        doc.put("fileName", event.fileName());
-        doc.set("tags", json.valueToTree(event.tags() == null ? List.of() : event.tags()));
-        doc.put("sourceHost", host(event.sourceUrl()));
         doc.put("contentType", event.contentType());
         doc.put("width", event.width());
         doc.put("height", event.height());
-        doc.put("requestedBy", event.requestedBy());
         doc.put("storedAt", at.toString());
         doc.put("favoriteCount", favoriteCount(event.imageId()));
-        List<String> words = new ArrayList<>(event.tags() == null ? List.of() : event.tags());
-        words.add(event.fileName());
-        words.add(host(event.sourceUrl()));
-        doc.put("text", ImageSearchIndex.searchText(words.toArray(String[]::new)));
+        Contribution contribution = new Contribution(event.fileName(), event.tags() == null ? List.of() : event.tags(),
+                host(event.sourceUrl()), event.requestedBy());
+        int recorded = jdbc.sql("INSERT INTO image_search_source (image_id, download_id, requested_by, file_name, tags, source_host, stored_at) "
+                        + "SELECT :image, :download, :user, :fileName, :tags, :host, :at WHERE " + erasedUsers.notErased("user")
+                        + " ON CONFLICT DO NOTHING")
+                .param("image", event.imageId()).param("download", event.downloadId()).param("user", event.requestedBy())
+                .param("fileName", contribution.fileName()).param("tags", contribution.tags().toArray(String[]::new))
+                .param("host", contribution.sourceHost()).param("at", OffsetDateTime.ofInstant(at, ZoneOffset.UTC))
+                .update();
+        if (recorded == 1 || !erased(event.requestedBy())) {
+            contribution.writeTo(doc, json);
+        }
         upsert(event.imageId(), doc);
+    }
+
+    /**
+     * The user's contributions leave every document they shaped: each is rewritten from the latest contribution
+     * left (or none); their image favorites stop counting. The locks wait for writers that started before the
+     * erasure was recorded, so their rows are seen.
+     */
+    @EventHandler
+    void on(UserErased event) {
+        String userId = event.userId();
+        jdbc.sql("LOCK TABLE image_search_source IN SHARE ROW EXCLUSIVE MODE").update();
+        jdbc.sql("LOCK TABLE image_search_favorite IN SHARE ROW EXCLUSIVE MODE").update();
+        List<String> shaped = jdbc.sql("DELETE FROM image_search_source WHERE requested_by = :user RETURNING image_id")
+                .param("user", userId).query(String.class).list();
+        List<String> favorited = jdbc.sql("DELETE FROM image_search_favorite WHERE user_id = :user RETURNING image_id")
+                .param("user", userId).query(String.class).list();
+        for (String imageId : new TreeSet<>(shaped)) {
+            ObjectNode doc = json.createObjectNode();
+            doc.put("imageId", imageId);
+            latestContribution(imageId).orElse(Contribution.NONE).writeTo(doc, json);
+            upsert(imageId, doc);
+        }
+        new TreeSet<>(favorited).forEach(this::upsertFavoriteCount);
+    }
+
+    /** What one download contributed to its image's document. */
+    private record Contribution(String fileName, List<String> tags, String sourceHost, String requestedBy) {
+
+        static final Contribution NONE = new Contribution(null, List.of(), null, null);
+
+        void writeTo(ObjectNode doc, JsonMapper json) {
+            doc.put("fileName", fileName);
+            doc.set("tags", json.valueToTree(tags));
+            doc.put("sourceHost", sourceHost);
+            doc.put("requestedBy", requestedBy);
+            List<String> words = new ArrayList<>(tags);
+            words.add(fileName);
+            words.add(sourceHost);
+            doc.put("text", ImageSearchIndex.searchText(words.toArray(String[]::new)));
+        }
+    }
+
+    private Optional<Contribution> latestContribution(String imageId) {
+        return jdbc.sql("SELECT file_name, tags, source_host, requested_by FROM image_search_source WHERE image_id = :image "
+                        + "ORDER BY stored_at DESC, download_id DESC LIMIT 1")
+                .param("image", imageId)
+                .query((rs, row) -> new Contribution(rs.getString(1), List.of((String[]) rs.getArray(2).getArray()), rs.getString(3),
+                        rs.getString(4)))
+                .optional();
+    }
+
+    private boolean erased(String userId) {
+        return jdbc.sql("SELECT count(*) FROM " + "(SELECT 1 WHERE NOT " + erasedUsers.notErased("user") + ") AS erased")
+                .param("user", userId).query(Long.class).single() > 0;
     }
 
     @EventHandler
     void on(ImageFavorited event) {
-        jdbc.sql("INSERT INTO image_search_favorite (image_id, user_id) VALUES (:image, :user) ON CONFLICT DO NOTHING")
+        jdbc.sql("INSERT INTO image_search_favorite (image_id, user_id) SELECT :image, :user WHERE " + erasedUsers.notErased("user")
+                        + " ON CONFLICT DO NOTHING")
                 .param("image", event.imageId()).param("user", event.actorId()).update();
         upsertFavoriteCount(event.imageId());
     }

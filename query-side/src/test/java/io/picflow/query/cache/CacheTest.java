@@ -68,7 +68,11 @@ class CacheTest extends QuerySideTest {
         assertThat(image.get("favoriteCount").asLong()).isEqualTo(2);
         // Stored when first stored, in PostgreSQL and in the cache, whichever download committed first.
         assertThat(image.get("storedAt").asString()).isEqualTo(t.plusSeconds(6).toString());
-        assertThat(image.get("sourceUrls")).hasSize(2);
+        // Sources are kept with their requesters: each sees their own URL, an admin both, anyone else none.
+        assertThat(image.has("sourceUrls")).isFalse();
+        assertThat(json.readTree(api().get("/api/images/" + imageId, TestTokens.user(ann)).body()).get("sourceUrls").toString())
+                .isEqualTo("[\"https://a.example.com/1.png\"]");
+        assertThat(json.readTree(api().get("/api/images/" + imageId, TestTokens.admin("root")).body()).get("sourceUrls")).hasSize(2);
         JsonNode download = json.readTree(api().get("/api/downloads/" + failed, TestTokens.user(cat)).body());
         assertThat(download.get("status").asString()).isEqualTo("FAILED");
         assertThat(download.get("error").get("code").asString()).isEqualTo("NOT_AN_IMAGE");

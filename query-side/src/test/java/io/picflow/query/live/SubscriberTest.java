@@ -97,6 +97,25 @@ class SubscriberTest {
         assertThat(sink.positions()).containsExactly(3L);
     }
 
+    @Test
+    void the_owner_gets_a_frame_as_stored_anyone_else_with_its_urls_redacted() throws Exception {
+        String frame = "{\"downloadId\":\"d1\",\"url\":\"https://example.com/a.png?sig=secret#f\","
+                + "\"error\":{\"code\":\"HTTP_CLIENT_ERROR\",\"message\":\"Redirect to ftp://u:p@example.org/b?sig=2\"}}";
+        CollectingSink owner = new CollectingSink(null);
+        CollectingSink admin = new CollectingSink(null);
+        Subscriber ownerSubscriber = new Subscriber("u", everything, owner, senders, metrics, 100, 100, s -> { });
+        Subscriber adminSubscriber = new Subscriber("root", new Subscription(null, null, null), admin, senders, metrics, 100, 100, s -> { });
+        FeedEntry entry = new FeedEntry(1, "ImageDownloadFailed", "d1", "u", Instant.now(), false, frame);
+        ownerSubscriber.sendCatchUp(entry);
+        adminSubscriber.goLive(0);
+        adminSubscriber.offer(entry);
+
+        assertThat(owner.sent).containsExactly("{\"position\":1," + frame.substring(1));
+        await().until(() -> admin.sent.size() == 1);
+        assertThat(admin.sent.get(0)).isEqualTo("{\"position\":1,\"downloadId\":\"d1\",\"url\":\"https://example.com/a.png\","
+                + "\"error\":{\"code\":\"HTTP_CLIENT_ERROR\",\"message\":\"Redirect to ftp://example.org/b\"}}");
+    }
+
     private Subscriber live(CollectingSink sink, int buffer) {
         Subscriber subscriber = new Subscriber("u", everything, sink, senders, metrics, buffer, buffer, closed::add);
         subscriber.goLive(0);

@@ -84,9 +84,18 @@ class ImageSearchTest extends QuerySideTest {
         assertThat(first.path("fileName").asString()).isEqualTo("mountain.webp");
         assertThat(first.path("sourceHost").asString()).isEqualTo("photos.example.com");
         assertThat(first.path("width").asInt()).isEqualTo(4000);
-        assertThat(first.path("requestedBy").asString()).isEqualTo("uploader");
+        assertThat(first.has("requestedBy")).as("another user's requestedBy").isFalse();
         assertThat(first.path("favoriteCount").asLong()).isEqualTo(1);
         assertThat(first.path("storedAt").asString()).isEqualTo("2026-11-01T10:02:00Z");
+    }
+
+    @Test
+    void a_hit_names_its_requester_to_that_user_only() {
+        var response = api().get("/api/images?tag=" + run + "&sort=newest", TestTokens.user("uploader"));
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(json.readTree(response.body()).path("items").path(0).path("requestedBy").asString()).isEqualTo("uploader");
+        var asAdmin = api().get("/api/images?tag=" + run + "&sort=newest", TestTokens.admin("root"));
+        assertThat(json.readTree(asAdmin.body()).path("items").path(0).has("requestedBy")).isFalse();
     }
 
     @Test
