@@ -7,10 +7,13 @@
  *   (e.g. a refused control) and the row's DOM elements, built once and updated in place.
  * - Auth: a dev token (POST /api/dev/tokens) or a pasted JWT, kept in sessionStorage. Signing out
  *   closes the socket, forgets the rows and revokes the thumbnails' object URLs.
- * - Socket lifecycle: connect() opens /ws?scope=mine (plus after=<highest position seen> when
- *   reconnecting). Frames up to the CaughtUp control frame are the initial state / catch-up; after
- *   it the page shows "live". onclose decides by close code: 4401 sign out, 4403/4400 stop,
- *   4429 reconnect at once, anything else reconnect with backoff (1 s doubling to 30 s).
+ * - Socket lifecycle: connect() gets a one-time ticket (POST /api/ws-tickets; the token never goes
+ *   into a URL) and opens /ws?scope=mine&ticket=... (plus after=<highest position seen> when
+ *   reconnecting); every attempt gets a new ticket. Frames up to the CaughtUp control frame are the
+ *   initial state / catch-up; after it the page shows "live". onclose decides by close code: 4401
+ *   for the token sign out (a ticket refused with 4401 is retried with a new one), 4403/4400 stop,
+ *   4429 reconnect at once, anything else reconnect with backoff (1 s doubling to 30 s). A 401 for
+ *   the ticket signs out too.
  * - Rendering: every frame carries the download's whole state, so applyFrame() merges it into the
  *   entry (ignoring stale positions) and renderEntry() refreshes that one row. The DOM is built
  *   with createElement/textContent only; nothing from the server or the user goes through innerHTML.
@@ -34,6 +37,7 @@ const state = {
   thumbnails: new Map(), // imageId -> Promise of an object URL (or null)
   idempotencyKeys: new Map(), // request body -> key, kept until accepted, so a resend is a replay
   socket: null,
+  connectAttempt: 0, // bumped by every connect() and closeSocket(), so a ticket fetched too late is dropped
   lastPosition: null,
   backoffMs: 1000,
   reconnectTimer: null,
@@ -256,14 +260,38 @@ function setConnection(kind, text) {
   node.textContent = text;
 }
 
-function connect() {
+/**
+ * Opens the live socket with a one-time ticket (POST /api/ws-tickets), never with the token itself: a
+ * token in a URL ends up in proxies' access logs. Each attempt, reconnects included, gets a new ticket.
+ */
+async function connect() {
   closeSocket();
-  const params = new URLSearchParams({ scope: 'mine', access_token: state.token });
+  const attempt = ++state.connectAttempt;
+  setConnection('connecting', state.lastPosition === null ? 'connecting…' : 'catching up…');
+  let ticket;
+  try {
+    const response = await api('/api/ws-tickets', { method: 'POST' });
+    if (attempt !== state.connectAttempt) return; // signed out or superseded meanwhile
+    if (response.status === 401) {
+      const problem = await readProblem(response);
+      signOut(`Your session is no longer valid (${problem.detail}). Please sign in again.`);
+      return;
+    }
+    if (response.status !== 201) {
+      scheduleReconnect();
+      return;
+    }
+    ({ ticket } = await response.json());
+  } catch {
+    if (attempt === state.connectAttempt) scheduleReconnect();
+    return;
+  }
+  if (attempt !== state.connectAttempt) return;
+  const params = new URLSearchParams({ scope: 'mine', ticket });
   if (state.lastPosition !== null) params.set('after', String(state.lastPosition));
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const socket = new WebSocket(`${scheme}://${location.host}/ws?${params}`);
   state.socket = socket;
-  setConnection('connecting', state.lastPosition === null ? 'connecting…' : 'catching up…');
   socket.onmessage = (message) => handleMessage(message.data);
   socket.onclose = (close) => {
     if (state.socket !== socket) return; // closed on purpose
@@ -274,13 +302,16 @@ function connect() {
 
 function closeSocket() {
   clearTimeout(state.reconnectTimer);
+  state.connectAttempt += 1; // a ticket still being fetched is not used
   const socket = state.socket;
   state.socket = null;
   if (socket) socket.close(1000, 'Bye');
 }
 
 function handleClose(code, reason) {
-  if (code === 4401) {
+  if (code === 4401 && /ticket/i.test(reason)) {
+    scheduleReconnect(); // the ticket was late or taken: the next attempt gets a new one
+  } else if (code === 4401) {
     signOut(`The live feed refused the token (${reason || 'missing, invalid or expired'}). Please sign in again.`);
   } else if (code === 4403) {
     setConnection('stopped', `not allowed: ${reason || 'forbidden'}`);

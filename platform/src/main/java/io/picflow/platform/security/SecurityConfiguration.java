@@ -49,7 +49,8 @@ public class SecurityConfiguration {
     }
 
     /**
-     * The WebSocket endpoint authenticates in its own handshake (a token in the query string or the
+     * The WebSocket endpoint authenticates in its own handshake (a one-time ticket from
+     * {@code POST /api/ws-tickets}, which is an ordinary API call, or a token in the query string or the
      * header) and answers a bad one with close code 4401, which a browser can see; an HTTP 401 from
      * this chain it could not.
      */

@@ -15,8 +15,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param currentStateLimit    how many downloads a connection without {@code after=} is shown (latest first)
  * @param maxConnections       open connections per node; beyond, new ones are closed with 1013 (try again later)
  * @param maxConnectionsPerUser open connections per user and node; beyond, 1013
+ * @param ticketTtl            how long a ticket from {@code POST /api/ws-tickets} is valid (never beyond its token)
+ * @param maxTicketsPerUser    unexpired tickets a user may hold; beyond, 429 (so that nobody can fill the table)
  */
 @ConfigurationProperties("picflow.live")
 record LiveProperties(int bufferFrames, int catchUpBufferFrames, Duration pollInterval, Duration sendTimeout,
-        int currentStateLimit, int maxConnections, int maxConnectionsPerUser) {
+        int currentStateLimit, int maxConnections, int maxConnectionsPerUser, Duration ticketTtl, int maxTicketsPerUser) {
 }

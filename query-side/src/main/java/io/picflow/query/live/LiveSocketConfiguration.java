@@ -9,8 +9,8 @@ import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
 import org.springframework.web.socket.config.annotation.WebSocketHandlerRegistry;
 
 /**
- * The WebSocket endpoint. Any origin may connect: the connection is authorised by a bearer token,
- * never by cookies, so a foreign page cannot ride on a user's session.
+ * The WebSocket endpoint. Any origin may connect: the connection is authorised by a ticket or a bearer
+ * token, never by cookies, so a foreign page cannot ride on a user's session.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableWebSocket
@@ -20,16 +20,18 @@ class LiveSocketConfiguration implements WebSocketConfigurer {
     private final LiveFeed feed;
     private final LiveFeedStore store;
     private final TokenAuthenticator authenticator;
+    private final WebSocketTickets tickets;
 
-    LiveSocketConfiguration(LiveFeed feed, LiveFeedStore store, TokenAuthenticator authenticator) {
+    LiveSocketConfiguration(LiveFeed feed, LiveFeedStore store, TokenAuthenticator authenticator, WebSocketTickets tickets) {
         this.feed = feed;
         this.store = store;
         this.authenticator = authenticator;
+        this.tickets = tickets;
     }
 
     @Override
     public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
-        registry.addHandler(new LiveSocketHandler(feed, store, authenticator), SecurityConfiguration.WEB_SOCKET_PATH)
+        registry.addHandler(new LiveSocketHandler(feed, store, authenticator, tickets), SecurityConfiguration.WEB_SOCKET_PATH)
                 .setAllowedOriginPatterns("*");
     }
 }

@@ -25,16 +25,18 @@ class LiveSocketHandler extends TextWebSocketHandler {
     private final LiveFeed feed;
     private final LiveFeedStore store;
     private final TokenAuthenticator authenticator;
+    private final WebSocketTickets tickets;
 
-    LiveSocketHandler(LiveFeed feed, LiveFeedStore store, TokenAuthenticator authenticator) {
+    LiveSocketHandler(LiveFeed feed, LiveFeedStore store, TokenAuthenticator authenticator, WebSocketTickets tickets) {
         this.feed = feed;
         this.store = store;
         this.authenticator = authenticator;
+        this.tickets = tickets;
     }
 
     @Override
     public void afterConnectionEstablished(WebSocketSession session) throws IOException {
-        SocketHandshake.Opened opened = SocketHandshake.open(session, authenticator).orElse(null);
+        SocketHandshake.Opened opened = SocketHandshake.open(session, authenticator, tickets).orElse(null);
         if (opened == null) {
             return;
         }

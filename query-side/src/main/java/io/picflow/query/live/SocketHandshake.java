@@ -13,7 +13,10 @@ import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.util.UriComponentsBuilder;
 
-/** What the WebSocket endpoints read from a handshake: its query parameters and its bearer token. */
+/**
+ * What the WebSocket endpoints read from a handshake: its query parameters and its credential, a one-time
+ * {@code ticket} (what the web page uses) or a bearer token ({@code access_token} or the header).
+ */
 public final class SocketHandshake {
 
     public static final int CLOSE_BAD_REQUEST = 4400;
@@ -21,7 +24,7 @@ public final class SocketHandshake {
     /** The user was erased ({@code DELETE /api/users/me}). */
     public static final int CLOSE_GONE = 4410;
 
-    /** An authenticated connection: its query parameters and whom its token speaks for. */
+    /** An authenticated connection: its query parameters and whom its token (or ticket) speaks for. */
     public record Opened(Map<String, List<String>> parameters, TokenAuthenticator.Authenticated authenticated) {
     }
 
@@ -29,10 +32,13 @@ public final class SocketHandshake {
     }
 
     /**
-     * Reads the handshake of a new connection and authenticates its token; closes the connection (4400 for a
-     * malformed query string, 4401 for a missing, invalid or expired token) and returns empty if that fails.
+     * Reads the handshake of a new connection and authenticates its ticket or token; closes the connection
+     * (4400 for a malformed query string or both a ticket and a token, 4401 for an unknown, used or expired
+     * ticket or a missing, invalid or expired token) and returns empty if that fails. A ticket is used up
+     * by this call, whatever happens to the connection next.
      */
-    public static Optional<Opened> open(WebSocketSession session, TokenAuthenticator authenticator) throws IOException {
+    public static Optional<Opened> open(WebSocketSession session, TokenAuthenticator authenticator, WebSocketTickets tickets)
+            throws IOException {
         Map<String, List<String>> parameters;
         try {
             parameters = queryParameters(session.getUri());
@@ -40,7 +46,28 @@ public final class SocketHandshake {
             session.close(new CloseStatus(CLOSE_BAD_REQUEST, "Malformed query string"));
             return Optional.empty();
         }
-        TokenAuthenticator.Authenticated authenticated = authenticator.authenticate(token(session, parameters)).orElse(null);
+        List<String> ticketValues = parameters.getOrDefault("ticket", List.of()).stream()
+                .filter(v -> v != null && !v.isEmpty()).toList();
+        String token = token(session, parameters);
+        boolean tokenGiven = token != null && !token.isBlank();
+        if (ticketValues.size() > 1) {
+            session.close(new CloseStatus(CLOSE_BAD_REQUEST, "ticket: given more than once"));
+            return Optional.empty();
+        }
+        if (!ticketValues.isEmpty() && tokenGiven) {
+            // Refused before the ticket is taken: which of the two should count is the client's to say.
+            session.close(new CloseStatus(CLOSE_BAD_REQUEST, "Give either ticket= or a token, not both"));
+            return Optional.empty();
+        }
+        if (!ticketValues.isEmpty()) {
+            TokenAuthenticator.Authenticated authenticated = tickets.redeem(ticketValues.get(0)).orElse(null);
+            if (authenticated == null) {
+                session.close(new CloseStatus(CLOSE_UNAUTHENTICATED, "Unknown, used or expired ticket"));
+                return Optional.empty();
+            }
+            return Optional.of(new Opened(parameters, authenticated));
+        }
+        TokenAuthenticator.Authenticated authenticated = authenticator.authenticate(token).orElse(null);
         if (authenticated == null) {
             session.close(new CloseStatus(CLOSE_UNAUTHENTICATED, "Missing, invalid or expired token"));
             return Optional.empty();
@@ -48,7 +75,10 @@ public final class SocketHandshake {
         return Optional.of(new Opened(parameters, authenticated));
     }
 
-    /** Browsers cannot set headers on a WebSocket, so the token may also come as access_token. */
+    /**
+     * The bearer token, if any: {@code access_token} (kept for clients that cannot set headers and have
+     * no ticket) before the {@code Authorization} header.
+     */
     public static String token(WebSocketSession session, Map<String, List<String>> parameters) {
         List<String> fromQuery = parameters.get("access_token");
         if (fromQuery != null && !fromQuery.isEmpty()) {

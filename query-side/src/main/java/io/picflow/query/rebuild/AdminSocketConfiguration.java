@@ -1,6 +1,7 @@
 package io.picflow.query.rebuild;
 
 import io.picflow.platform.security.TokenAuthenticator;
+import io.picflow.query.live.WebSocketTickets;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
 import org.springframework.web.socket.config.annotation.WebSocketHandlerRegistry;
@@ -14,13 +15,14 @@ class AdminSocketConfiguration implements WebSocketConfigurer {
 
     private final AdminSocketHandler handler;
 
-    AdminSocketConfiguration(TokenAuthenticator authenticator, ProjectionRebuilds rebuilds, RebuildStream stream, JsonMapper json) {
-        this.handler = new AdminSocketHandler(authenticator, rebuilds, stream, json);
+    AdminSocketConfiguration(TokenAuthenticator authenticator, WebSocketTickets tickets, ProjectionRebuilds rebuilds,
+            RebuildStream stream, JsonMapper json) {
+        this.handler = new AdminSocketHandler(authenticator, tickets, rebuilds, stream, json);
     }
 
     @Override
     public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
-        // A bearer token authorises the connection, never a cookie: any origin may connect.
+        // A ticket or a bearer token authorises the connection, never a cookie: any origin may connect.
         registry.addHandler(handler, PATH).setAllowedOriginPatterns("*");
     }
 }

@@ -2,6 +2,7 @@ package io.picflow.query.rebuild;
 
 import io.picflow.platform.security.TokenAuthenticator;
 import io.picflow.query.live.SocketHandshake;
+import io.picflow.query.live.WebSocketTickets;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,8 +16,9 @@ import org.springframework.web.socket.handler.TextWebSocketHandler;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code /ws/admin}: the admins' stream. Authenticated like {@code /ws} (bearer token in the header or
- * {@code access_token}); a token without the admin role is closed with 4403, and a connection is closed with 4401 when its token expires. A new client first gets
+ * {@code /ws/admin}: the admins' stream. Authenticated like {@code /ws} (a {@code ticket}, or a bearer token in
+ * the header or {@code access_token}); a token (or ticket) without the admin role is closed with 4403, and a
+ * connection is closed with 4401 when its token expires. A new client first gets
  * the progress of every rebuild this node remembers, then every change as it happens.
  */
 class AdminSocketHandler extends TextWebSocketHandler {
@@ -24,6 +26,7 @@ class AdminSocketHandler extends TextWebSocketHandler {
     static final int CLOSE_FORBIDDEN = 4403;
 
     private final TokenAuthenticator authenticator;
+    private final WebSocketTickets tickets;
     private final ProjectionRebuilds rebuilds;
     private final RebuildStream stream;
     private final JsonMapper json;
@@ -33,8 +36,10 @@ class AdminSocketHandler extends TextWebSocketHandler {
         return thread;
     });
 
-    AdminSocketHandler(TokenAuthenticator authenticator, ProjectionRebuilds rebuilds, RebuildStream stream, JsonMapper json) {
+    AdminSocketHandler(TokenAuthenticator authenticator, WebSocketTickets tickets, ProjectionRebuilds rebuilds, RebuildStream stream,
+            JsonMapper json) {
         this.authenticator = authenticator;
+        this.tickets = tickets;
         this.rebuilds = rebuilds;
         this.stream = stream;
         this.json = json;
@@ -42,7 +47,7 @@ class AdminSocketHandler extends TextWebSocketHandler {
 
     @Override
     public void afterConnectionEstablished(WebSocketSession session) throws IOException {
-        var authenticated = SocketHandshake.open(session, authenticator).map(SocketHandshake.Opened::authenticated).orElse(null);
+        var authenticated = SocketHandshake.open(session, authenticator, tickets).map(SocketHandshake.Opened::authenticated).orElse(null);
         if (authenticated == null) {
             return;
         }

@@ -187,20 +187,28 @@ class RebuildTest extends QuerySideTest {
 
     @Test
     void rebuild_progress_is_published_on_the_admin_stream_and_the_api_is_for_admins_only() {
-        try (SocketClient admin = SocketClient.connect(port, "/ws/admin?access_token=" + TestTokens.admin("ops"))) {
+        // A token in the query, and a ticket (what a browser uses): both follow the rebuild to its end.
+        try (SocketClient admin = SocketClient.connect(port, "/ws/admin?access_token=" + TestTokens.admin("ops"));
+                SocketClient withTicket = SocketClient.connect(port, "/ws/admin?ticket=" + wsTicket(TestTokens.admin("ops")))) {
             String id = start("users");
-            List<SocketClient.Frame> frames = admin.until(text -> text.contains(id) && text.contains("\"COMPLETED\""),
-                    Duration.ofSeconds(60));
-            List<JsonNode> ours = new ArrayList<>();
-            frames.stream().map(frame -> json.readTree(frame.text())).filter(frame -> frame.get("rebuildId").asString().equals(id))
-                    .forEach(ours::add);
-            assertThat(ours).allMatch(frame -> frame.get("type").asString().equals("RebuildProgress")
-                    && frame.get("projection").asString().equals("users"));
-            assertThat(ours.get(0).get("state").asString()).isEqualTo("RUNNING");
-            assertThat(ours.get(ours.size() - 1).get("eventsProcessed").asLong()).isPositive();
+            for (SocketClient client : List.of(admin, withTicket)) {
+                List<SocketClient.Frame> frames = client.until(text -> text.contains(id) && text.contains("\"COMPLETED\""),
+                        Duration.ofSeconds(60));
+                List<JsonNode> ours = new ArrayList<>();
+                frames.stream().map(frame -> json.readTree(frame.text())).filter(frame -> frame.get("rebuildId").asString().equals(id))
+                        .forEach(ours::add);
+                assertThat(ours).allMatch(frame -> frame.get("type").asString().equals("RebuildProgress")
+                        && frame.get("projection").asString().equals("users"));
+                assertThat(ours.get(0).get("state").asString()).isEqualTo("RUNNING");
+                assertThat(ours.get(ours.size() - 1).get("eventsProcessed").asLong()).isPositive();
+            }
         }
-        try (SocketClient user = SocketClient.connect(port, "/ws/admin?access_token=" + TestTokens.user("mallory"))) {
+        try (SocketClient user = SocketClient.connect(port, "/ws/admin?access_token=" + TestTokens.user("mallory"));
+                SocketClient userTicket = SocketClient.connect(port, "/ws/admin?ticket=" + wsTicket(TestTokens.user("mallory")));
+                SocketClient unknownTicket = SocketClient.connect(port, "/ws/admin?ticket=not-a-ticket")) {
             assertThat(user.closeCode().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join()).isEqualTo(4403);
+            assertThat(userTicket.closeCode().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join()).isEqualTo(4403);
+            assertThat(unknownTicket.closeCode().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join()).isEqualTo(4401);
         }
         HttpResponse<String> forbidden = api().send("POST", "/api/admin/projections/users/rebuild", TestTokens.user("mallory"),
                 java.net.http.HttpRequest.BodyPublishers.noBody());

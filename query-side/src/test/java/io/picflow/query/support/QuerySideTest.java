@@ -6,6 +6,8 @@ import io.picflow.events.EncryptedText;
 import io.picflow.platform.privacy.PersonalData;
 import io.picflow.query.QuerySideConfiguration;
 import io.picflow.query.cache.ReadCache;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.StreamingEventProcessor;
@@ -18,6 +20,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The query side as it is deployed alone, on a real HTTP port, a fresh database of the shared
@@ -63,5 +66,14 @@ public abstract class QuerySideTest {
 
     protected ApiClient api() {
         return ApiClient.onPort(port);
+    }
+
+    /** A one-time ticket for {@code /ws} or {@code /ws/admin} ({@code ?ticket=}), issued for this token. */
+    protected String wsTicket(String token) {
+        HttpResponse<String> response = api().send("POST", "/api/ws-tickets", token, HttpRequest.BodyPublishers.noBody());
+        if (response.statusCode() != 201) {
+            throw new AssertionError("POST /api/ws-tickets answered " + response.statusCode() + ": " + response.body());
+        }
+        return JsonMapper.builder().build().readTree(response.body()).get("ticket").asString();
     }
 }

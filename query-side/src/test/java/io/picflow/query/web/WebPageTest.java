@@ -19,6 +19,9 @@ class WebPageTest extends QuerySideTest {
         HttpResponse<String> script = api().get("/app.js", null);
         assertThat(script.statusCode()).isEqualTo(200);
         assertThat(script.body()).contains("/ws?scope=mine").contains("/api/downloads").contains("/api/dev/tokens");
+        // The socket opens with a one-time ticket: the token never goes into a URL (and so into access logs).
+        assertThat(script.body()).contains("api('/api/ws-tickets', { method: 'POST' })").contains("{ scope: 'mine', ticket }")
+                .doesNotContain("access_token");
         assertThat(api().get("/app.css", null).statusCode()).isEqualTo(200);
     }
 }
