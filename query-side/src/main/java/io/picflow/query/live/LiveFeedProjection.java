@@ -33,10 +33,12 @@ class LiveFeedProjection {
     private final LiveFeedStore store;
     private final LiveFeed feed;
     private final DownloadFrames frames;
+    private final WebSocketTickets tickets;
 
-    LiveFeedProjection(LiveFeedStore store, LiveFeed feed, JsonMapper json) {
+    LiveFeedProjection(LiveFeedStore store, LiveFeed feed, JsonMapper json, WebSocketTickets tickets) {
         this.store = store;
         this.feed = feed;
+        this.tickets = tickets;
         this.frames = new DownloadFrames(json);
     }
 
@@ -71,10 +73,11 @@ class LiveFeedProjection {
         afterCommit(feed::wakeUp);
     }
 
-    /** The user's frames go; their connections to this node close (their feed has nothing more for them). */
+    /** The user's frames and tickets go; their connections to this node close (their feed has nothing more for them). */
     @EventHandler
     void on(UserErased event) {
         store.erase(event.userId());
+        tickets.deleteAllOf(event.userId());
         afterCommit(() -> feed.disconnect(event.userId(), SocketHandshake.CLOSE_GONE, "User erased"));
     }
 

@@ -1,6 +1,7 @@
 package io.picflow.query.live;
 
 import io.picflow.platform.security.SecurityConfiguration;
+import io.picflow.platform.privacy.ErasedUsers;
 import io.picflow.platform.security.TokenAuthenticator;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Configuration;
@@ -21,17 +22,20 @@ class LiveSocketConfiguration implements WebSocketConfigurer {
     private final LiveFeedStore store;
     private final TokenAuthenticator authenticator;
     private final WebSocketTickets tickets;
+    private final ErasedUsers erasedUsers;
 
-    LiveSocketConfiguration(LiveFeed feed, LiveFeedStore store, TokenAuthenticator authenticator, WebSocketTickets tickets) {
+    LiveSocketConfiguration(LiveFeed feed, LiveFeedStore store, TokenAuthenticator authenticator, WebSocketTickets tickets,
+            ErasedUsers erasedUsers) {
         this.feed = feed;
         this.store = store;
         this.authenticator = authenticator;
         this.tickets = tickets;
+        this.erasedUsers = erasedUsers;
     }
 
     @Override
     public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
-        registry.addHandler(new LiveSocketHandler(feed, store, authenticator, tickets), SecurityConfiguration.WEB_SOCKET_PATH)
+        registry.addHandler(new LiveSocketHandler(feed, store, authenticator, tickets, erasedUsers), SecurityConfiguration.WEB_SOCKET_PATH)
                 .setAllowedOriginPatterns("*");
     }
 }

@@ -1,6 +1,7 @@
 package io.picflow.query.live;
 
 import io.picflow.platform.security.CurrentUser;
+import io.picflow.platform.privacy.ErasedUsers;
 import io.picflow.platform.security.TokenAuthenticator;
 import java.io.IOException;
 import java.util.List;
@@ -26,17 +27,20 @@ class LiveSocketHandler extends TextWebSocketHandler {
     private final LiveFeedStore store;
     private final TokenAuthenticator authenticator;
     private final WebSocketTickets tickets;
+    private final ErasedUsers erasedUsers;
 
-    LiveSocketHandler(LiveFeed feed, LiveFeedStore store, TokenAuthenticator authenticator, WebSocketTickets tickets) {
+    LiveSocketHandler(LiveFeed feed, LiveFeedStore store, TokenAuthenticator authenticator, WebSocketTickets tickets,
+            ErasedUsers erasedUsers) {
         this.feed = feed;
         this.store = store;
         this.authenticator = authenticator;
         this.tickets = tickets;
+        this.erasedUsers = erasedUsers;
     }
 
     @Override
     public void afterConnectionEstablished(WebSocketSession session) throws IOException {
-        SocketHandshake.Opened opened = SocketHandshake.open(session, authenticator, tickets).orElse(null);
+        SocketHandshake.Opened opened = SocketHandshake.open(session, authenticator, tickets, erasedUsers).orElse(null);
         if (opened == null) {
             return;
         }

@@ -1,5 +1,6 @@
 package io.picflow.query.live;
 
+import io.picflow.platform.privacy.ErasedUsers;
 import io.picflow.platform.security.TokenAuthenticator;
 import java.io.IOException;
 import java.net.URI;
@@ -34,11 +35,11 @@ public final class SocketHandshake {
     /**
      * Reads the handshake of a new connection and authenticates its ticket or token; closes the connection
      * (4400 for a malformed query string or both a ticket and a token, 4401 for an unknown, used or expired
-     * ticket or a missing, invalid or expired token) and returns empty if that fails. A ticket is used up
+     * ticket or a missing, invalid or expired token, 4410 for an erased user) and returns empty if that fails. A ticket is used up
      * by this call, whatever happens to the connection next.
      */
-    public static Optional<Opened> open(WebSocketSession session, TokenAuthenticator authenticator, WebSocketTickets tickets)
-            throws IOException {
+    public static Optional<Opened> open(WebSocketSession session, TokenAuthenticator authenticator, WebSocketTickets tickets,
+            ErasedUsers erasedUsers) throws IOException {
         Map<String, List<String>> parameters;
         try {
             parameters = queryParameters(session.getUri());
@@ -65,14 +66,23 @@ public final class SocketHandshake {
                 session.close(new CloseStatus(CLOSE_UNAUTHENTICATED, "Unknown, used or expired ticket"));
                 return Optional.empty();
             }
-            return Optional.of(new Opened(parameters, authenticated));
+            return notErased(session, erasedUsers, new Opened(parameters, authenticated));
         }
         TokenAuthenticator.Authenticated authenticated = authenticator.authenticate(token).orElse(null);
         if (authenticated == null) {
             session.close(new CloseStatus(CLOSE_UNAUTHENTICATED, "Missing, invalid or expired token"));
             return Optional.empty();
         }
-        return Optional.of(new Opened(parameters, authenticated));
+        return notErased(session, erasedUsers, new Opened(parameters, authenticated));
+    }
+
+    /** An erased user's token may still be valid; the user it speaks for is gone (4410). */
+    private static Optional<Opened> notErased(WebSocketSession session, ErasedUsers erasedUsers, Opened opened) throws IOException {
+        if (erasedUsers.erasedAt(opened.authenticated().user().id()).isPresent()) {
+            session.close(new CloseStatus(CLOSE_GONE, "This user was erased"));
+            return Optional.empty();
+        }
+        return Optional.of(opened);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.picflow.query.rebuild;
 
+import io.picflow.platform.privacy.ErasedUsers;
 import io.picflow.platform.security.TokenAuthenticator;
 import io.picflow.query.live.WebSocketTickets;
 import org.springframework.context.annotation.Configuration;
@@ -15,9 +16,9 @@ class AdminSocketConfiguration implements WebSocketConfigurer {
 
     private final AdminSocketHandler handler;
 
-    AdminSocketConfiguration(TokenAuthenticator authenticator, WebSocketTickets tickets, ProjectionRebuilds rebuilds,
-            RebuildStream stream, JsonMapper json) {
-        this.handler = new AdminSocketHandler(authenticator, tickets, rebuilds, stream, json);
+    AdminSocketConfiguration(TokenAuthenticator authenticator, WebSocketTickets tickets, ErasedUsers erasedUsers,
+            ProjectionRebuilds rebuilds, RebuildStream stream, JsonMapper json) {
+        this.handler = new AdminSocketHandler(authenticator, tickets, erasedUsers, rebuilds, stream, json);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.picflow.query.rebuild;
 
+import io.picflow.platform.privacy.ErasedUsers;
 import io.picflow.platform.security.TokenAuthenticator;
 import io.picflow.query.live.SocketHandshake;
 import io.picflow.query.live.WebSocketTickets;
@@ -27,6 +28,7 @@ class AdminSocketHandler extends TextWebSocketHandler {
 
     private final TokenAuthenticator authenticator;
     private final WebSocketTickets tickets;
+    private final ErasedUsers erasedUsers;
     private final ProjectionRebuilds rebuilds;
     private final RebuildStream stream;
     private final JsonMapper json;
@@ -36,10 +38,11 @@ class AdminSocketHandler extends TextWebSocketHandler {
         return thread;
     });
 
-    AdminSocketHandler(TokenAuthenticator authenticator, WebSocketTickets tickets, ProjectionRebuilds rebuilds, RebuildStream stream,
+    AdminSocketHandler(TokenAuthenticator authenticator, WebSocketTickets tickets, ErasedUsers erasedUsers, ProjectionRebuilds rebuilds, RebuildStream stream,
             JsonMapper json) {
         this.authenticator = authenticator;
         this.tickets = tickets;
+        this.erasedUsers = erasedUsers;
         this.rebuilds = rebuilds;
         this.stream = stream;
         this.json = json;
@@ -47,7 +50,7 @@ class AdminSocketHandler extends TextWebSocketHandler {
 
     @Override
     public void afterConnectionEstablished(WebSocketSession session) throws IOException {
-        var authenticated = SocketHandshake.open(session, authenticator, tickets).map(SocketHandshake.Opened::authenticated).orElse(null);
+        var authenticated = SocketHandshake.open(session, authenticator, tickets, erasedUsers).map(SocketHandshake.Opened::authenticated).orElse(null);
         if (authenticated == null) {
             return;
         }
