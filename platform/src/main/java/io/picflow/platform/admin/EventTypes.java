@@ -13,7 +13,7 @@ import org.springframework.core.io.ResourceLoader;
 
 /**
  * The event types a client may filter by, named as the issues and docs name them: the simple class name
- * ({@code ImageDownloadRequested}), never a Java class name. They are the records of the shared event
+ * ({@code ImageDownloadRequested}), never a Java class name. They are the {@code @Revision} records of the shared event
  * contract ({@code io.picflow.events..}), found once at startup by reading class files (no class is
  * loaded), so that a new event needs no list kept by hand.
  */
@@ -44,7 +44,9 @@ public final class EventTypes {
     static EventTypes scan(ResourceLoader resourceLoader) {
         ClassPathScanningCandidateComponentProvider scanner = new ClassPathScanningCandidateComponentProvider(false);
         scanner.setResourceLoader(resourceLoader);
-        scanner.addIncludeFilter((reader, factory) -> Record.class.getName().equals(reader.getClassMetadata().getSuperClassName()));
+        // Events are the records with a @Revision; other records of the contract (EncryptedText) are parts of events.
+        scanner.addIncludeFilter((reader, factory) -> Record.class.getName().equals(reader.getClassMetadata().getSuperClassName())
+                && reader.getAnnotationMetadata().hasAnnotation("org.axonframework.serialization.Revision"));
         return new EventTypes(scanner.findCandidateComponents(EVENTS_PACKAGE).stream()
                 .map(BeanDefinition::getBeanClassName)
                 .toList());

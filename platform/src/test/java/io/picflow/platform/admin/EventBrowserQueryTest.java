@@ -19,8 +19,8 @@ class EventBrowserQueryTest {
 
     @Test
     void the_known_types_are_the_simple_names_of_the_event_records() {
-        assertThat(TYPES.names()).contains("ImageDownloadRequested", "ImageDownloadCompleted", "UserFavorited", "UserRegistered")
-                .doesNotContain("MetadataKeys", "DownloadEvent", "DownloadErrorCodes");
+        assertThat(TYPES.names()).contains("ImageDownloadRequested", "ImageDownloadCompleted", "UserFavorited", "UserRegistered", "UserErased")
+                .doesNotContain("MetadataKeys", "DownloadEvent", "DownloadErrorCodes", "EncryptedText");
         assertThat(EventTypes.simpleName("io.picflow.events.downloads.ImageDownloadRequested")).isEqualTo("ImageDownloadRequested");
         assertThat(EventTypes.simpleName("a.Outer$Inner")).isEqualTo("Inner");
         assertThat(EventTypes.simpleName("Plain")).isEqualTo("Plain");
