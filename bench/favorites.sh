@@ -30,7 +30,7 @@ mkdir -p "$RESULTS"
 BASE_URL="http://127.0.0.1:$HTTP_PORT"
 
 log "starting $JAR on $BASE_URL (PostgreSQL on $PG_PORT, data in $DATA_DIR, log $SERVICE_LOG)"
-start_service "-Xmx1g" "PICFLOW_JWT_SECRET"
+start_service "-Xmx1g" ""
 wait_healthy "$BASE_URL"
 
 log "running the benchmark; report: $RESULT_FILE"

@@ -138,13 +138,14 @@ for s in socks:
 
 # Starts $JAR in the background on 127.0.0.1:$HTTP_PORT, with its embedded PostgreSQL on $PG_PORT and its
 # data in $DATA_DIR, output to $SERVICE_LOG, and sets SERVICE_PID (env execs java, so it is the JVM's pid).
-# Unsets what would point the service at external servers: the benchmarks need the embedded ones.
+# Unsets what would point the service at external servers: the benchmarks need the embedded ones. Also the
+# JWT secret and issuer: the benchmarks get dev tokens, which exist only with the secret the run generates.
 # $1: the heap flag; $2: more environment variables to unset, space-separated ("" for none); the rest: extra
 # arguments for the service.
 start_service() {
   local heap="$1" more_unset="$2" name unset_args=()
   shift 2
-  for name in PICFLOW_DB_URL SPRING_DATASOURCE_URL PICFLOW_ELASTICSEARCH_URL $more_unset; do
+  for name in PICFLOW_DB_URL SPRING_DATASOURCE_URL PICFLOW_ELASTICSEARCH_URL PICFLOW_JWT_SECRET PICFLOW_JWT_ISSUER $more_unset; do
     unset_args+=(-u "$name")
   done
   # shellcheck disable=SC2086

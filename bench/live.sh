@@ -46,11 +46,11 @@ mkdir -p "$RESULTS"
 BASE_URL="http://127.0.0.1:$HTTP_PORT"
 
 log "starting $JAR on $BASE_URL (PostgreSQL on $PG_PORT, Elasticsearch on $ES_PORT, log $SERVICE_LOG)"
-start_service "-Xmx512m" "PICFLOW_STORAGE_DIR PICFLOW_JWT_SECRET" --picflow.embedded.elasticsearch-port="$ES_PORT"
+start_service "-Xmx512m" "PICFLOW_STORAGE_DIR" --picflow.embedded.elasticsearch-port="$ES_PORT"
 wait_healthy "$BASE_URL"
 
 log "starting the query side alone on 127.0.0.1:$QUERY_PORT (log $QUERY_LOG)"
-env -u PICFLOW_STORAGE_DIR PICFLOW_DB_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/postgres" PICFLOW_DB_USER=postgres \
+env -u PICFLOW_STORAGE_DIR -u PICFLOW_JWT_ISSUER PICFLOW_DB_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/postgres" PICFLOW_DB_USER=postgres \
   PICFLOW_ELASTICSEARCH_URL="http://127.0.0.1:$ES_PORT" PICFLOW_JWT_SECRET="$(cat "$DATA_DIR/jwt-secret")" \
   PICFLOW_HTTP_PORT="$QUERY_PORT" PICFLOW_HTTP_ADDRESS=127.0.0.1 PICFLOW_DATA_DIR="$DATA_DIR" \
   java -Xmx256m -Daxoniq.update-checker.disabled=true -Ddisable-axoniq-console-message=true ${SERVICE_JAVA_OPTS:-} \

@@ -27,7 +27,8 @@ body=${response%$'\n'*}
 if [[ $status != 200 ]]; then
   echo "dev-token: POST $url/api/dev/tokens answered $status: $body" >&2
   if [[ $status == 404 ]]; then
-    echo "dev-token: dev tokens exist only in the embedded run (standalone jar without PICFLOW_DB_URL)" >&2
+    echo "dev-token: dev tokens exist only in the embedded run (standalone jar without PICFLOW_DB_URL and" \
+      "without PICFLOW_JWT_SECRET)" >&2
   fi
   exit 1
 fi

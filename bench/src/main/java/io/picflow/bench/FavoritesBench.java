@@ -173,12 +173,16 @@ public final class FavoritesBench {
         }
     }
 
-    /** An HS256 token signed with the service's own secret, as an identity provider would issue it. */
+    /**
+     * An HS256 token signed with the service's own secret, as an identity provider would issue it: the default
+     * issuer (bench/lib.sh starts the service without PICFLOW_JWT_ISSUER), two hours from now.
+     */
     private static String token(String subject, String secret) throws Exception {
         Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
         String header = base64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-        String claims = base64.encodeToString(("{\"sub\":\"" + subject + "\",\"roles\":[\"user\"],\"exp\":"
-                + Instant.now().plusSeconds(7200).getEpochSecond() + "}").getBytes(StandardCharsets.UTF_8));
+        long now = Instant.now().getEpochSecond();
+        String claims = base64.encodeToString(("{\"iss\":\"picflow\",\"sub\":\"" + subject + "\",\"roles\":[\"user\"],\"iat\":"
+                + now + ",\"exp\":" + (now + 7200) + "}").getBytes(StandardCharsets.UTF_8));
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         String signature = base64.encodeToString(mac.doFinal((header + "." + claims).getBytes(StandardCharsets.UTF_8)));

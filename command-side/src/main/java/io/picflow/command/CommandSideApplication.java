@@ -1,5 +1,6 @@
 package io.picflow.command;
 
+import io.picflow.platform.startup.RequiredSettings;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -12,6 +13,13 @@ import org.springframework.context.annotation.Import;
 public class CommandSideApplication {
 
     public static void main(String[] args) {
-        SpringApplication.run(CommandSideApplication.class, args);
+        application().run(args);
+    }
+
+    /** The command side as {@code main} runs it: it refuses to start, with one short message, without its required settings. */
+    public static SpringApplication application() {
+        SpringApplication application = new SpringApplication(CommandSideApplication.class);
+        application.addListeners(new RequiredSettings("picflow command side", RequiredSettings.DATABASE_URL, RequiredSettings.JWT_SECRET));
+        return application;
     }
 }

@@ -4,7 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -14,6 +17,9 @@ public final class TestTokens {
 
     /** The secret every test context is configured with. */
     public static final String SECRET = "picflow-test-secret-0123456789-abcdefghijklmnop";
+
+    /** The issuer every service accepts unless configured otherwise ({@code picflow.security.jwt-issuer}). */
+    public static final String ISSUER = "picflow";
 
     private TestTokens() {
     }
@@ -26,12 +32,39 @@ public final class TestTokens {
         return token(userId, List.of("admin"), Instant.now().plusSeconds(3600), SECRET);
     }
 
+    /** A token as the identity provider issues it (iss, sub, roles, iat, exp), signed with {@code secret}. */
     public static String token(String subject, List<String> roles, Instant expiresAt, String secret) {
+        Map<String, Object> claims = claims(subject, roles);
+        // Issued an hour before it expires, or now if that is earlier: an expired token is simply an old one.
+        Instant hourBefore = expiresAt.minusSeconds(3600);
+        Instant now = Instant.now();
+        claims.put("iat", (hourBefore.isBefore(now) ? hourBefore : now).getEpochSecond());
+        claims.put("exp", expiresAt.getEpochSecond());
+        return signed(claims, secret);
+    }
+
+    /**
+     * The claims of a valid one-hour user token, to change before {@link #signed}: for tests of tokens
+     * without a claim, with another issuer, or too long a lifetime.
+     */
+    public static Map<String, Object> claims(String subject, List<String> roles) {
+        long now = Instant.now().getEpochSecond();
+        Map<String, Object> claims = new LinkedHashMap<>();
+        claims.put("iss", ISSUER);
+        claims.put("sub", subject);
+        claims.put("roles", roles);
+        claims.put("iat", now);
+        claims.put("exp", now + 3600);
+        return claims;
+    }
+
+    /** Signs exactly these claims (strings, numbers and lists of strings). */
+    public static String signed(Map<String, ?> claims, String secret) {
         Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
         String header = base64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-        String rolesJson = roles.stream().map(r -> "\"" + r + "\"").collect(Collectors.joining(",", "[", "]"));
-        String claims = "{\"sub\":\"" + subject + "\",\"roles\":" + rolesJson + ",\"exp\":" + expiresAt.getEpochSecond() + "}";
-        String signingInput = header + "." + base64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
+        String json = claims.entrySet().stream().map(c -> string(c.getKey()) + ":" + value(c.getValue()))
+                .collect(Collectors.joining(",", "{", "}"));
+        String signingInput = header + "." + base64.encodeToString(json.getBytes(StandardCharsets.UTF_8));
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
@@ -39,5 +72,19 @@ public final class TestTokens {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static String value(Object value) {
+        if (value instanceof Number) {
+            return value.toString();
+        }
+        if (value instanceof Collection<?> list) {
+            return list.stream().map(v -> string(v.toString())).collect(Collectors.joining(",", "[", "]"));
+        }
+        return string(value.toString());
+    }
+
+    private static String string(String text) {
+        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 }

@@ -25,8 +25,9 @@ import org.springframework.core.env.MapPropertySource;
  * Starts what the environment does not provide, before the application context needs it:
  * PostgreSQL unless a database URL is configured, Elasticsearch unless its URL is configured. With
  * the embedded database (the embedded default) it also provides a JWT secret kept in the data
- * directory, unless one is configured, and enables {@code POST /api/dev/tokens}; with an external
- * database it is a production-like run and the secret must be configured. The services stop after the context has closed (also on Ctrl-C).
+ * directory, unless one is configured; only with that generated secret does it enable
+ * {@code POST /api/dev/tokens}. With an external database it is a production-like run and the secret must
+ * be configured. The services stop after the context has closed (also on Ctrl-C).
  */
 class EmbeddedServicesLauncher implements ApplicationListener<ApplicationEnvironmentPreparedEvent> {
 
@@ -48,7 +49,6 @@ class EmbeddedServicesLauncher implements ApplicationListener<ApplicationEnviron
             provided.put("spring.datasource.url", postgres.jdbcUrl());
             provided.put("spring.datasource.username", postgres.username());
             provided.put("spring.datasource.password", postgres.password());
-            provided.put("picflow.security.dev-tokens", "true");
         }
         if (!configured(environment, "picflow.elasticsearch.url", "PICFLOW_ELASTICSEARCH_URL")) {
             Path cache = Path.of(environment.getProperty("picflow.embedded.cache-dir",
@@ -72,11 +72,17 @@ class EmbeddedServicesLauncher implements ApplicationListener<ApplicationEnviron
             awaitReady.start();
         }
         boolean embeddedDatabase = provided.containsKey("spring.datasource.url");
-        if (embeddedDatabase && !configured(environment, "picflow.security.jwt-secret", "PICFLOW_JWT_SECRET")) {
+        boolean generatedSecret = embeddedDatabase
+                && !configured(environment, "picflow.security.jwt-secret", "PICFLOW_JWT_SECRET");
+        if (generatedSecret) {
             provided.put("picflow.security.jwt-secret", secretIn(dataDirectory));
         }
         // Last: anything the user configured (arguments, environment, application.yml) still wins.
         environment.getPropertySources().addLast(new MapPropertySource("picflow-embedded-services", provided));
+        // First, so that no other setting overrides it: dev tokens only with the secret generated here. A
+        // configured secret is shared with a real token issuer, and the endpoint would sign anything with it.
+        environment.getPropertySources().addFirst(new MapPropertySource("picflow-embedded-dev-tokens",
+                Map.of("picflow.security.dev-tokens", Boolean.toString(generatedSecret))));
     }
 
     private static boolean configured(ConfigurableEnvironment environment, String property, String variable) {

@@ -17,8 +17,13 @@ import org.springframework.context.annotation.Import;
 public class StandaloneApplication {
 
     public static void main(String[] args) {
+        application().run(args);
+    }
+
+    /** The embedded default as {@code main} runs it: starting what the environment does not provide. */
+    static SpringApplication application() {
         SpringApplication application = new SpringApplication(StandaloneApplication.class);
         application.addListeners(new EmbeddedServicesLauncher());
-        application.run(args);
+        return application;
     }
 }

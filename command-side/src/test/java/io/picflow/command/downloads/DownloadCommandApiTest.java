@@ -149,6 +149,86 @@ class DownloadCommandApiTest extends CommandSideTest {
     }
 
     @Test
+    void tokens_need_exp_the_configured_issuer_and_a_bounded_lifetime_and_the_401_names_the_failing_claim() {
+        long now = Instant.now().getEpochSecond();
+        Map<String, Object> noExpiry = TestTokens.claims("alice", List.of("user"));
+        noExpiry.remove("exp");
+        assertRefused(noExpiry, "The token has no exp claim");
+
+        Map<String, Object> expired = TestTokens.claims("alice", List.of("user"));
+        expired.put("iat", now - 7200);
+        expired.put("exp", now - 3600);
+        assertRefused(expired, "The token expired at " + Instant.ofEpochSecond(now - 3600) + " (exp claim)");
+
+        Map<String, Object> noIssuer = TestTokens.claims("alice", List.of("user"));
+        noIssuer.remove("iss");
+        assertRefused(noIssuer, "The token has no iss claim");
+
+        Map<String, Object> otherIssuer = TestTokens.claims("alice", List.of("user"));
+        otherIssuer.put("iss", "picflow-dev");
+        assertRefused(otherIssuer, "The token's iss claim \"picflow-dev\" is not the configured issuer \"picflow\"");
+
+        Map<String, Object> longLived = TestTokens.claims("alice", List.of("user"));
+        longLived.put("exp", now + 48 * 3600);
+        assertRefused(longLived, "The token's lifetime (exp - iat) of 48h exceeds the maximum of 24h");
+
+        Map<String, Object> longLivedWithoutIat = TestTokens.claims("alice", List.of("user"));
+        longLivedWithoutIat.remove("iat");
+        longLivedWithoutIat.put("exp", now + 48 * 3600);
+        HttpResponse<String> withoutIat = assertRefused(longLivedWithoutIat, null);
+        assertThat(json.readTree(withoutIat.body()).get("detail").asString()) // now has moved on by a second or so
+                .matches("The token's lifetime \\(exp - now\\) of 47h59m5\\ds exceeds the maximum of 24h");
+
+        // Else a far-future iat would make a token valid for years look short-lived.
+        Map<String, Object> futureIat = TestTokens.claims("alice", List.of("user"));
+        futureIat.put("iat", now + 365L * 24 * 3600);
+        futureIat.put("exp", now + 365L * 24 * 3600 + 3600);
+        assertRefused(futureIat, "The token's iat claim (" + Instant.ofEpochSecond(now + 365L * 24 * 3600) + ") is in the future");
+
+        Map<String, Object> endsAsItStarts = TestTokens.claims("alice", List.of("user"));
+        endsAsItStarts.put("exp", now);
+        endsAsItStarts.put("iat", now);
+        assertRefused(endsAsItStarts, "The token's exp claim (" + Instant.ofEpochSecond(now) + ") is not after its iat claim ("
+                + Instant.ofEpochSecond(now) + ")");
+
+        Map<String, Object> everythingWrong = TestTokens.claims("", List.of("user"));
+        everythingWrong.remove("exp");
+        everythingWrong.put("iss", "elsewhere");
+        assertRefused(everythingWrong, "The token has no exp claim; The token's iss claim \"elsewhere\" is not the configured "
+                + "issuer \"picflow\"; The token's sub claim must be 1 to 255 characters");
+
+        String forged = TestTokens.token("alice", List.of("user"), Instant.now().plusSeconds(60),
+                "another-secret-that-is-long-enough-for-hs256");
+        HttpResponse<String> unverifiable = api().postJson("/api/downloads", forged, "{\"url\":\"https://example.com/a.png\"}");
+        assertThat(unverifiable.statusCode()).isEqualTo(401);
+        assertThat(json.readTree(unverifiable.body()).get("detail").asString())
+                .isEqualTo("The bearer token is malformed or not signed with the configured secret");
+
+        // The longest lifetime allowed is allowed.
+        Map<String, Object> longest = TestTokens.claims("alice", List.of("user"));
+        longest.put("exp", now + 24 * 3600);
+        assertThat(api().postJson("/api/downloads", TestTokens.signed(longest, TestTokens.SECRET),
+                "{\"url\":\"https://example.com/longest.png\"}").statusCode()).isEqualTo(202);
+    }
+
+    /** 401 problem+json whose detail, and the challenge's error_description, say exactly what is wrong. */
+    private HttpResponse<String> assertRefused(Map<String, Object> claims, String expectedDetail) {
+        String token = TestTokens.signed(claims, TestTokens.SECRET);
+        HttpResponse<String> response = api().postJson("/api/downloads", token, "{\"url\":\"https://example.com/a.png\"}");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(401);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(response.body()).doesNotContain(token).doesNotContain(TestTokens.SECRET);
+        String detail = json.readTree(response.body()).get("detail").asString();
+        if (expectedDetail != null) {
+            assertThat(detail).isEqualTo(expectedDetail);
+        }
+        // RFC 6750 allows no double quote inside error_description: quoted claim values come in single quotes.
+        assertThat(response.headers().firstValue("WWW-Authenticate"))
+                .hasValue("Bearer error=\"invalid_token\", error_description=\"" + detail.replace('"', '\'') + "\"");
+        return response;
+    }
+
+    @Test
     void dev_tokens_do_not_exist_outside_the_embedded_run() {
         HttpResponse<String> response = api().postJson("/api/dev/tokens", null, "{\"userId\":\"mallory\",\"roles\":[\"admin\"]}");
         assertThat(response.statusCode()).isEqualTo(404);

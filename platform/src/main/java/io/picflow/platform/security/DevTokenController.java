@@ -8,8 +8,11 @@ import java.net.UnknownHostException;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import javax.crypto.SecretKey;
@@ -27,8 +30,9 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Issues tokens for local use. Exists only in the embedded run ({@code picflow.security.dev-tokens=true},
- * which only the embedded launcher sets): anywhere else, tokens come from the real identity provider.
+ * Issues tokens for local use. Exists only in the embedded run with the secret it generated
+ * ({@code picflow.security.dev-tokens=true}, which only the embedded launcher sets, and only then). A
+ * configured secret is shared with a real identity provider: this endpoint would sign any token with it.
  */
 @RestController
 @ConditionalOnProperty(name = "picflow.security.dev-tokens", havingValue = "true")
@@ -56,6 +60,12 @@ public class DevTokenController {
     @PostMapping("/api/dev/tokens")
     public TokenResponse issue(@Valid @RequestBody TokenRequest request, HttpServletRequest http) {
         // Anyone who reaches this endpoint can become admin: even in the embedded run, only from this machine.
+        // Behind a proxy on this machine every caller looks local: a forwarded request is refused whoever sent it.
+        String forwarding = forwardingHeader(http);
+        if (forwarding != null) {
+            throw new ProblemException(HttpStatus.FORBIDDEN, "Forbidden",
+                    "Dev tokens are not issued to forwarded requests (the request has a " + forwarding + " header)");
+        }
         if (!isLoopback(http.getRemoteAddr())) {
             throw new ProblemException(HttpStatus.FORBIDDEN, "Forbidden", "Dev tokens are issued to local clients only");
         }
@@ -64,9 +74,12 @@ public class DevTokenController {
             throw ProblemException.badRequest("roles: each must be one of " + KNOWN_ROLES);
         }
         Instant now = Instant.now();
-        Instant expiresAt = now.plus(properties.devTokenLifetime());
+        // A dev token the service itself would refuse as too long-lived is of no use to anyone.
+        Duration lifetime = properties.devTokenLifetime().compareTo(properties.maxTokenLifetime()) > 0
+                ? properties.maxTokenLifetime() : properties.devTokenLifetime();
+        Instant expiresAt = now.plus(lifetime);
         JwtClaimsSet claims = JwtClaimsSet.builder()
-                .issuer("picflow-dev")
+                .issuer(properties.jwtIssuer())
                 .subject(request.userId())
                 .issuedAt(now)
                 .expiresAt(expiresAt)
@@ -75,6 +88,17 @@ public class DevTokenController {
         String token = encoder.encode(JwtEncoderParameters.from(JwsHeader.with(MacAlgorithm.HS256).build(), claims))
                 .getTokenValue();
         return new TokenResponse(token, expiresAt);
+    }
+
+    /** The name of the first {@code Forwarded} or {@code X-Forwarded-*} header, as the client spelled it, or null. */
+    private static String forwardingHeader(HttpServletRequest http) {
+        for (String name : Collections.list(http.getHeaderNames())) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (lower.equals("forwarded") || lower.startsWith("x-forwarded-")) {
+                return name;
+            }
+        }
+        return null;
     }
 
     private static boolean isLoopback(String address) {

@@ -1,6 +1,7 @@
 package io.picflow.platform.security;
 
 import io.picflow.platform.web.ProblemResponseWriter;
+import java.time.Clock;
 import javax.crypto.SecretKey;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -12,14 +13,14 @@ import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
-import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationConverter;
 import org.springframework.security.oauth2.server.resource.authentication.JwtGrantedAuthoritiesConverter;
 import org.springframework.security.web.SecurityFilterChain;
 
 /**
- * Stateless JWT (HS256) authentication. The acting user is the token's subject; roles come from
+ * Stateless JWT (HS256) authentication. A token needs {@code exp}, the configured {@code iss} and a
+ * lifetime within {@code picflow.security.max-token-lifetime}. The acting user is the token's subject; roles come from
  * its {@code roles} claim. The API needs the {@code user} or {@code admin} role, {@code /api/admin}
  * the {@code admin} role; health, metrics and the OpenAPI description are open.
  */
@@ -36,10 +37,16 @@ public class SecurityConfiguration {
     }
 
     @Bean
-    JwtDecoder jwtDecoder(SecretKey jwtSigningKey) {
+    JwtDecoder jwtDecoder(SecretKey jwtSigningKey, SecurityProperties properties) {
         NimbusJwtDecoder decoder = NimbusJwtDecoder.withSecretKey(jwtSigningKey).macAlgorithm(MacAlgorithm.HS256).build();
-        // Expiry as usual, plus a subject we can record on commands and events.
-        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(JwtValidators.createDefault(), new SubjectValidator()));
+        decoder.setClaimSetConverter(new ClaimsAsSent());
+        // Every failing check adds its own description, which the 401 repeats: the caller learns which claim to fix.
+        Clock clock = Clock.systemUTC();
+        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(
+                new ExpiryValidator(clock),
+                new IssuerValidator(properties.jwtIssuer()),
+                new LifetimeValidator(properties.maxTokenLifetime(), clock),
+                new SubjectValidator()));
         return decoder;
     }
 

@@ -1,6 +1,5 @@
 package io.picflow.platform.security;
 
-import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -14,8 +13,7 @@ class SubjectValidator implements OAuth2TokenValidator<Jwt> {
     public OAuth2TokenValidatorResult validate(Jwt token) {
         String subject = token.getSubject();
         if (subject == null || subject.isBlank() || subject.length() > MAX_LENGTH) {
-            return OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token",
-                    "The token must have a subject of 1 to " + MAX_LENGTH + " characters", null));
+            return TokenErrors.failure("The token's sub claim must be 1 to " + MAX_LENGTH + " characters");
         }
         return OAuth2TokenValidatorResult.success();
     }

@@ -19,7 +19,7 @@ public class TokenAuthenticator {
         this.decoder = decoder;
     }
 
-    /** A valid token: whom it speaks for, and until when (null if it never expires). */
+    /** A valid token: whom it speaks for, and until when (every accepted token has an {@code exp}). */
     public record Authenticated(CurrentUser user, Instant expiresAt) {
     }
 

@@ -155,6 +155,13 @@ class LiveSocketTest extends QuerySideTest {
         assertThat(closeCode("/ws?scope=mine&access_token=" + forged)).isEqualTo(4401);
         String expired = TestTokens.token("dora", List.of("user"), Instant.now().minusSeconds(3600), TestTokens.SECRET);
         assertThat(closeCode("/ws?scope=mine&access_token=" + expired)).isEqualTo(4401);
+        // The handshake uses the API's decoder, so the same claim rules: exp required, the configured issuer.
+        Map<String, Object> noExpiry = TestTokens.claims("dora", List.of("user"));
+        noExpiry.remove("exp");
+        assertThat(closeCode("/ws?scope=mine&access_token=" + TestTokens.signed(noExpiry, TestTokens.SECRET))).isEqualTo(4401);
+        Map<String, Object> otherIssuer = TestTokens.claims("dora", List.of("user"));
+        otherIssuer.put("iss", "someone-else");
+        assertThat(closeCode("/ws?scope=mine&access_token=" + TestTokens.signed(otherIssuer, TestTokens.SECRET))).isEqualTo(4401);
 
         assertThat(closeCode("/ws?downloadId=" + id + "&access_token=" + TestTokens.user("eve"))).isEqualTo(4403);
         assertThat(closeCode("/ws?types=ImageDownloadFailed&access_token=" + TestTokens.user("dora"))).isEqualTo(4403);
