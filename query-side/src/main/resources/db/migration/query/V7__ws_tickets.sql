@@ -8,9 +8,8 @@ CREATE TABLE ws_ticket (
     user_id          VARCHAR(255) NOT NULL,
     -- The token's roles (user, admin): /ws/admin needs admin, /ws?types= too.
     roles            TEXT[]       NOT NULL,
-    -- The connection opened with the ticket still closes when this token expires. Null for a token
-    -- without exp, which the decoder accepts (such a connection has no end, as with the token itself).
-    token_expires_at TIMESTAMPTZ,
+    -- The connection opened with the ticket still closes when this token expires (every token has an exp).
+    token_expires_at TIMESTAMPTZ  NOT NULL,
     expires_at       TIMESTAMPTZ  NOT NULL,
     created_at       TIMESTAMPTZ  NOT NULL DEFAULT now()
 );

@@ -65,7 +65,7 @@ public class WebSocketTickets {
 
     /**
      * Issues a ticket for the holder of a token: valid for the TTL, but never beyond the token's
-     * {@code exp} (null: a token without one).
+     * {@code exp} (every accepted token has one).
      *
      * @throws TooManyTickets if the user already holds the maximum of unexpired tickets
      */
