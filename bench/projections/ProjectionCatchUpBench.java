@@ -38,7 +38,7 @@ public final class ProjectionCatchUpBench {
             head = jdbc.sql("SELECT max(global_index) FROM domain_event_entry").query(Long.class).single();
             seeding.getBean(EventProcessingConfiguration.class).eventProcessors().values().forEach(p -> p.shutDown());
             jdbc.sql("TRUNCATE download, image, image_source, live_feed, live_download, user_profile, user_favorite, user_mutual, "
-                    + "user_shortlist, user_exclusion, image_favorite, image_search_favorite, query_dead_letter_entry, "
+                    + "user_shortlist, user_exclusion, image_favorite, image_search_favorite, image_search_source, query_dead_letter_entry, "
                     + "query_token_entry").update();
         }
 
@@ -89,7 +89,7 @@ public final class ProjectionCatchUpBench {
     private static final Map<String, List<String>> TABLES = Map.of(
             "downloads", List.of("download"),
             "images", List.of("image", "image_source"),
-            "image-search", List.of("image_search_favorite"),
+            "image-search", List.of("image_search_favorite", "image_search_source"),
             "favorites", List.of("user_favorite", "user_mutual", "user_shortlist", "user_exclusion", "image_favorite"),
             "users", List.of("user_profile"),
             "live-feed", List.of("live_feed", "live_download"));

@@ -21,8 +21,7 @@ public class ErasedUsers {
 
     public ErasedUsers(JdbcClient jdbc) {
         this.jdbc = jdbc;
-        // Named with its schema: a rebuild's transactions see only their shadow schema (query side, ADR 0009).
-        this.table = jdbc.sql("SELECT quote_ident(current_schema())").query(String.class).single() + ".erased_user";
+        this.table = PrivacyTables.qualified(jdbc, "erased_user");
     }
 
     /** When the subject was erased, if it was. */

@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * The {@code user_key} table: one random AES key per user, the only way to read their {@code EncryptedText}.
@@ -23,17 +25,19 @@ public class UserKeys implements UserKeySource {
     private static final Duration CACHED_FOR = Duration.ofMinutes(1);
 
     private final JdbcClient jdbc;
+    private final String table;
     private final Cache<String, byte[]> cache = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(CACHED_FOR).build();
 
     public UserKeys(JdbcClient jdbc) {
         this.jdbc = jdbc;
+        this.table = PrivacyTables.qualified(jdbc, "user_key");
     }
 
     /** Two nodes creating a user's key at once agree on one. */
     @Override
     public byte[] getOrCreate(String userId) {
         return find(userId).orElseGet(() -> {
-            jdbc.sql("INSERT INTO user_key (user_id, key) VALUES (:user, :key) ON CONFLICT (user_id) DO NOTHING")
+            jdbc.sql("INSERT INTO " + table + " (user_id, key) VALUES (:user, :key) ON CONFLICT (user_id) DO NOTHING")
                     .param("user", userId).param("key", PersonalTextCipher.newKey()).update();
             return find(userId).orElseThrow(() -> new IllegalStateException("The key of a user just created is gone"));
         });
@@ -45,15 +49,32 @@ public class UserKeys implements UserKeySource {
         if (cached != null) {
             return Optional.of(cached);
         }
-        Optional<byte[]> key = jdbc.sql("SELECT key FROM user_key WHERE user_id = :user").param("user", userId)
+        Optional<byte[]> key = jdbc.sql("SELECT key FROM " + table + " WHERE user_id = :user").param("user", userId)
                 .query(byte[].class).optional();
-        key.ifPresent(found -> cache.put(userId, found));
+        key.ifPresent(found -> cacheOnceCommitted(userId, found));
         return key;
+    }
+
+    /**
+     * A key read in a transaction may be one that transaction created: cached only if it commits. Otherwise a retry
+     * after a rollback would encrypt with a key that no longer exists.
+     */
+    private void cacheOnceCommitted(String userId, byte[] key) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            cache.put(userId, key);
+            return;
+        }
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                cache.put(userId, key);
+            }
+        });
     }
 
     /** Deletes the user's key for good, in the caller's transaction; returns whether there was one. */
     public boolean erase(String userId) {
         cache.invalidate(userId);
-        return jdbc.sql("DELETE FROM user_key WHERE user_id = :user").param("user", userId).update() > 0;
+        return jdbc.sql("DELETE FROM " + table + " WHERE user_id = :user").param("user", userId).update() > 0;
     }
 }

@@ -40,7 +40,7 @@ class RebuildTest extends QuerySideTest {
 
     private static final JsonMapper json = JsonMapper.builder().build();
     private static final List<String> TABLES = List.of("download", "image", "image_source", "user_favorite", "user_mutual",
-            "user_shortlist", "user_exclusion", "image_favorite", "user_profile", "image_search_favorite");
+            "user_shortlist", "user_exclusion", "image_favorite", "user_profile", "image_search_favorite", "image_search_source");
 
     @Autowired
     JdbcClient jdbc;
