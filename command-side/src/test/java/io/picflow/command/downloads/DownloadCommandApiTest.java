@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.picflow.command.support.CommandSideTest;
+import io.picflow.devservices.RawHttp;
 import io.picflow.devservices.TestTokens;
 import io.picflow.events.downloads.ImageDownloadRequested;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Instant;
@@ -68,6 +70,18 @@ class DownloadCommandApiTest extends CommandSideTest {
         assertThat(metadata.get("userId").asString()).isEqualTo("alice");
         // The event's cause is the command message, not the request: a real causal chain.
         assertThat(metadata.get("causationId").asString()).isNotBlank().isNotEqualTo("corr-accept-1");
+    }
+
+    @Test
+    void a_header_value_the_firewall_refuses_is_a_400_problem_when_a_controller_reads_it() {
+        // U+0085 is a control character: Tomcat passes it on, Spring Security's firewall refuses it when the header is read.
+        RawHttp.Response response = RawHttp.send(port, "POST /api/downloads HTTP/1.1",
+                "{\"url\":\"https://example.com/k.png\"}".getBytes(StandardCharsets.UTF_8),
+                "Authorization: Bearer " + alice, "Content-Type: application/json", "Idempotency-Key: key\u0085");
+
+        assertThat(response.status()).as(response.toString()).isEqualTo(400);
+        assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(json.readTree(response.body()).get("detail").asString()).contains("Idempotency-Key", "not allowed");
     }
 
     @Test
