@@ -101,6 +101,7 @@ class DownloadCommandApiTest extends CommandSideTest {
                 "{\"url\":\"ftp://example.com/a.png\"}", "url",
                 "{\"url\":\"/relative/a.png\"}", "url",
                 "{\"url\":\"https://user:secret@example.com/a.png\"}", "credentials",
+                "{\"url\":\"https://user:secret@127.0.0.1./a.png\"}", "credentials",
                 "{\"fileName\":\"a.png\"}", "url",
                 "{\"url\":\"https://example.com/" + "a".repeat(2100) + "\"}", "url",
                 "{\"url\":\"https://example.com/a.png\",\"tags\":" + tooManyTags + "}", "tags",
@@ -255,7 +256,10 @@ class DownloadCommandApiTest extends CommandSideTest {
     void by_default_downloads_never_reach_private_networks() {
         // This context keeps the default: picflow.downloads.allow-private-addresses=false.
         for (String url : List.of("http://127.0.0.1:" + port + "/actuator/health", "http://169.254.169.254/latest/meta-data/",
-                "http://[::1]:" + port + "/", "http://2130706433:" + port + "/", "http://10.0.0.1/internal.png")) {
+                "http://[::1]:" + port + "/", "http://2130706433:" + port + "/", "http://10.0.0.1/internal.png",
+                // A trailing dot is DNS's root: the same literal or name, accepted as such and refused when fetched.
+                "http://127.0.0.1.:" + port + "/", "http://localhost.:" + port + "/", "http://2130706433.:" + port + "/",
+                "http://[::ffff:127.0.0.1]:" + port + "/", "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/")) {
             String id = json.readTree(api().postJson("/api/downloads", alice, "{\"url\":\"" + url + "\"}").body())
                     .get("downloadId").asString();
             await(url).atMost(java.time.Duration.ofSeconds(20)).until(() -> jdbc.sql(
