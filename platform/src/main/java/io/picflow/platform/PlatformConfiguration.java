@@ -7,6 +7,7 @@ import io.picflow.platform.privacy.PrivacyConfiguration;
 import io.picflow.platform.security.DevTokenController;
 import io.picflow.platform.security.SecurityConfiguration;
 import io.picflow.platform.upcasting.EventUpcasters;
+import io.picflow.platform.web.ProblemErrorController;
 import io.picflow.platform.web.ProblemHandlers;
 import io.picflow.platform.web.ProblemResponseWriter;
 import io.picflow.platform.web.WebConfiguration;
@@ -16,8 +17,8 @@ import org.springframework.context.annotation.PropertySource;
 
 /** What every picflow application (command side, query side, standalone) imports. */
 @Configuration(proxyBeanMethods = false)
-@Import({WebConfiguration.class, ProblemHandlers.class, ProblemResponseWriter.class, SecurityConfiguration.class,
-        DevTokenController.class, AxonPostgresConfiguration.class, EventUpcasters.class,
+@Import({WebConfiguration.class, ProblemHandlers.class, ProblemResponseWriter.class, ProblemErrorController.class,
+        SecurityConfiguration.class, DevTokenController.class, AxonPostgresConfiguration.class, EventUpcasters.class,
         EventBrowserConfiguration.class, ProcessingAdminConfiguration.class, PrivacyConfiguration.class})
 @PropertySource("classpath:picflow-platform.properties")
 public class PlatformConfiguration {

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.picflow.command.support.CommandSideTest;
+import io.picflow.devservices.RawHttp;
 import io.picflow.devservices.TestTokens;
 import io.picflow.events.downloads.ImageDownloadRequested;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Instant;
@@ -71,6 +73,18 @@ class DownloadCommandApiTest extends CommandSideTest {
     }
 
     @Test
+    void a_header_value_the_firewall_refuses_is_a_400_problem_when_a_controller_reads_it() {
+        // U+0085 is a control character: Tomcat passes it on, Spring Security's firewall refuses it when the header is read.
+        RawHttp.Response response = RawHttp.send(port, "POST /api/downloads HTTP/1.1",
+                "{\"url\":\"https://example.com/k.png\"}".getBytes(StandardCharsets.UTF_8),
+                "Authorization: Bearer " + alice, "Content-Type: application/json", "Idempotency-Key: key\u0085");
+
+        assertThat(response.status()).as(response.toString()).isEqualTo(400);
+        assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(json.readTree(response.body()).get("detail").asString()).contains("Idempotency-Key", "not allowed");
+    }
+
+    @Test
     void a_request_without_a_correlation_id_gets_a_new_one() {
         HttpResponse<String> response = api().postJson("/api/downloads", alice, "{\"url\":\"http://example.com/a.gif\"}");
         assertThat(response.statusCode()).isEqualTo(202);
@@ -87,6 +101,7 @@ class DownloadCommandApiTest extends CommandSideTest {
                 "{\"url\":\"ftp://example.com/a.png\"}", "url",
                 "{\"url\":\"/relative/a.png\"}", "url",
                 "{\"url\":\"https://user:secret@example.com/a.png\"}", "credentials",
+                "{\"url\":\"https://user:secret@127.0.0.1./a.png\"}", "credentials",
                 "{\"fileName\":\"a.png\"}", "url",
                 "{\"url\":\"https://example.com/" + "a".repeat(2100) + "\"}", "url",
                 "{\"url\":\"https://example.com/a.png\",\"tags\":" + tooManyTags + "}", "tags",
@@ -321,7 +336,10 @@ class DownloadCommandApiTest extends CommandSideTest {
     void by_default_downloads_never_reach_private_networks() {
         // This context keeps the default: picflow.downloads.allow-private-addresses=false.
         for (String url : List.of("http://127.0.0.1:" + port + "/actuator/health", "http://169.254.169.254/latest/meta-data/",
-                "http://[::1]:" + port + "/", "http://2130706433:" + port + "/", "http://10.0.0.1/internal.png")) {
+                "http://[::1]:" + port + "/", "http://2130706433:" + port + "/", "http://10.0.0.1/internal.png",
+                // A trailing dot is DNS's root: the same literal or name, accepted as such and refused when fetched.
+                "http://127.0.0.1.:" + port + "/", "http://localhost.:" + port + "/", "http://2130706433.:" + port + "/",
+                "http://[::ffff:127.0.0.1]:" + port + "/", "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/")) {
             String id = json.readTree(api().postJson("/api/downloads", alice, "{\"url\":\"" + url + "\"}").body())
                     .get("downloadId").asString();
             await(url).atMost(java.time.Duration.ofSeconds(20)).until(() -> jdbc.sql(

@@ -17,6 +17,7 @@ import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationConverter;
 import org.springframework.security.oauth2.server.resource.authentication.JwtGrantedAuthoritiesConverter;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 
 /**
  * Stateless JWT (HS256) authentication. A token needs {@code exp}, the configured {@code iss} and a
@@ -53,6 +54,12 @@ public class SecurityConfiguration {
     @Bean
     TokenAuthenticator tokenAuthenticator(JwtDecoder jwtDecoder) {
         return new TokenAuthenticator(jwtDecoder);
+    }
+
+    /** Spring Security's filter chain proxy uses the one handler in the context for every firewall refusal. */
+    @Bean
+    RequestRejectedHandler requestRejectedHandler(ProblemResponseWriter problems) {
+        return new RejectedRequestProblems(problems);
     }
 
     /**

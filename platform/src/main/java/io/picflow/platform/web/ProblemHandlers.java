@@ -1,6 +1,7 @@
 package io.picflow.platform.web;
 
 import java.util.stream.Collectors;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -9,6 +10,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -42,6 +44,23 @@ public class ProblemHandlers extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e) {
         return problem(HttpStatus.BAD_REQUEST, "Bad Request",
                 "Parameter '" + e.getName() + "' has an invalid value: " + e.getValue());
+    }
+
+    /** Tomcat parses the query string (and a form body) when a parameter is first read: a bad %-escape fails there. */
+    @ExceptionHandler(InvalidParameterException.class)
+    ResponseEntity<ProblemDetail> invalidParameters(InvalidParameterException e) {
+        HttpStatus status = e.getErrorCode() == HttpStatus.CONTENT_TOO_LARGE.value() ? HttpStatus.CONTENT_TOO_LARGE : HttpStatus.BAD_REQUEST;
+        return problem(status, status.getReasonPhrase(), "The query string or form body cannot be read: a parameter is not"
+                + " correctly %-encoded UTF-8, or there are too many parameters");
+    }
+
+    /**
+     * The firewall checks a header when it is read: one read by a controller or by Spring MVC (Accept)
+     * fails here, after the security filters that handle the firewall's other refusals.
+     */
+    @ExceptionHandler(RequestRejectedException.class)
+    ResponseEntity<ProblemDetail> rejected(RequestRejectedException e) {
+        return problem(HttpStatus.BAD_REQUEST, "Bad Request", e.getMessage());
     }
 
     @ExceptionHandler(Exception.class)

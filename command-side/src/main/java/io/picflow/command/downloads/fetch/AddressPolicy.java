@@ -1,7 +1,6 @@
 package io.picflow.command.downloads.fetch;
 
 import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 
 /**
@@ -23,41 +22,68 @@ public interface AddressPolicy {
         return address -> true;
     }
 
+    /** The policy the settings ask for: {@link #publicOnly()} unless private addresses are allowed. */
+    static AddressPolicy configured(DownloadsProperties properties) {
+        return properties.allowPrivateAddresses() ? any() : publicOnly();
+    }
+
     static boolean isPublic(InetAddress address) {
-        if (address instanceof Inet4Address) {
-            return isPublicV4(address.getAddress());
-        }
         byte[] b = address.getAddress();
-        Inet6Address v6 = (Inet6Address) address;
-        if (v6.isIPv4CompatibleAddress()) {
-            return isPublicV4(new byte[] {b[12], b[13], b[14], b[15]});
+        return b.length == 4 ? isPublicV4(b) : isPublicV6(b);
+    }
+
+    /**
+     * IPv6 forms that carry an IPv4 address are judged by that address, whether Java made an
+     * {@link Inet4Address} of it or not (a DNS answer or {@code Inet6Address.getByAddress} keeps
+     * {@code ::ffff:10.0.0.1} as IPv6): IPv4-mapped {@code ::ffff:0:0/96}, IPv4-compatible
+     * {@code ::/96} (deprecated; {@code ::} and {@code ::1} fall in it and are refused as 0.0.0.0/8),
+     * NAT64's well-known prefix {@code 64:ff9b::/96} and 6to4 {@code 2002::/16} (its relay reaches the
+     * embedded address). Everything else must be global unicast {@code 2000::/3} outside the
+     * special-purpose blocks. Teredo ({@code 2001::/32}) is refused, not decoded: its client address
+     * is obfuscated and its server address is a relay's, neither says where the packets end up.
+     */
+    private static boolean isPublicV6(byte[] b) {
+        if (zeros(b, 0, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
+            return isPublicV4(last32Bits(b)); // ::ffff:a.b.c.d IPv4-mapped
         }
-        if (v6.isAnyLocalAddress() || v6.isLoopbackAddress() || v6.isLinkLocalAddress() || v6.isSiteLocalAddress()
-                || v6.isMulticastAddress()) {
-            return false;
+        if (zeros(b, 0, 12)) {
+            return isPublicV4(last32Bits(b)); // ::a.b.c.d IPv4-compatible, with :: and ::1
         }
         int first = b[0] & 0xff;
         int second = b[1] & 0xff;
-        if ((first & 0xfe) == 0xfc) {
-            return false; // fc00::/7 unique local
+        if (first == 0x00 && second == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b) {
+            // 64:ff9b::/96 is the NAT64 well-known prefix, the rest of 64:ff9b::/32 is not (64:ff9b:1::/48 is
+            // for local NAT64 use, RFC 8215): whatever a local translator does with it, it is not public.
+            return zeros(b, 4, 12) && isPublicV4(last32Bits(b));
         }
-        if (first == 0x20 && second == 0x01 && b[2] == 0 && b[3] == 0) {
-            return false; // 2001::/32 Teredo
+        if (first == 0x20 && second == 0x02) {
+            return isPublicV4(new byte[] {b[2], b[3], b[4], b[5]}); // 2002:a.b.c.d::/48 6to4
+        }
+        if (first == 0x20 && second == 0x01 && (b[2] & 0xfe) == 0) {
+            return false; // 2001::/23 IETF protocol assignments: Teredo, benchmarking, ORCHID, ...
         }
         if (first == 0x20 && second == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8) {
             return false; // 2001:db8::/32 documentation
         }
-        if (first == 0x20 && second == 0x02) {
-            return isPublicV4(new byte[] {b[2], b[3], b[4], b[5]}); // 2002::/16 6to4 embeds an IPv4 address
+        if (first == 0x3f && (second & 0xf0) == 0xf0) {
+            return false; // 3fff::/20 documentation (RFC 9637)
         }
-        if (first == 0x00 && second == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b) {
-            return isPublicV4(new byte[] {b[12], b[13], b[14], b[15]}); // 64:ff9b::/96 NAT64
+        // Global unicast is 2000::/3. Outside it: unique local fc00::/7, link-local fe80::/10, the deprecated
+        // site-local fec0::/10, multicast ff00::/8, discard-only 100::/64, SRv6 5f00::/16, unassigned space.
+        return (first & 0xe0) == 0x20;
+    }
+
+    private static boolean zeros(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
         }
-        if (first == 0 && second == 0) {
-            // ::/16 holds the unspecified, loopback, IPv4-mapped and IPv4-compatible forms: none public.
-            return false;
-        }
-        return (first & 0xe0) == 0x20; // global unicast is 2000::/3
+        return true;
+    }
+
+    private static byte[] last32Bits(byte[] b) {
+        return new byte[] {b[12], b[13], b[14], b[15]};
     }
 
     private static boolean isPublicV4(byte[] b) {
@@ -83,10 +109,11 @@ public interface AddressPolicy {
     /**
      * Refuses hosts written as IP literals in unusual notations (decimal {@code 2130706433}, octal
      * {@code 0177.0.0.1}, hex {@code 0x7f.1}, shortened {@code 127.1}): resolvers disagree on what
-     * they mean, which is how filters get bypassed.
+     * they mean, which is how filters get bypassed. A trailing dot (DNS's root) changes nothing:
+     * {@code 2130706433.} is refused like {@code 2130706433}.
      */
     static void requireUsualNotation(String host) throws ForbiddenAddressException {
-        String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : withoutRootDot(host);
         if (h.contains(":")) {
             return; // IPv6 literal: one canonical meaning, checked by address
         }
@@ -96,5 +123,14 @@ public interface AddressPolicy {
         if (numeric && !dottedQuad) {
             throw new ForbiddenAddressException("IP address in an unusual notation: " + host);
         }
+    }
+
+    /**
+     * The host without the trailing dot of a fully qualified name ({@code localhost.}, {@code 127.0.0.1.}):
+     * the same host, in the form that address parsers and {@code /etc/hosts} understand. One dot only:
+     * {@code a..} stays what it is, no host.
+     */
+    static String withoutRootDot(String host) {
+        return host.endsWith(".") && host.length() > 1 ? host.substring(0, host.length() - 1) : host;
     }
 }

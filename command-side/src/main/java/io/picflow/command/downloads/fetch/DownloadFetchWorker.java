@@ -12,7 +12,6 @@ import io.picflow.command.downloads.DownloadCommands.RecordImageValidated;
 import io.picflow.events.downloads.DownloadErrorCodes;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.net.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,9 +24,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import okhttp3.ConnectionPool;
-import okhttp3.Dispatcher;
-import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.slf4j.Logger;
@@ -78,24 +74,9 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         this.heartbeatTimer = Executors.newSingleThreadScheduledExecutor(named("picflow-fetch-heartbeat"));
         heartbeatTimer.scheduleWithFixedDelay(this::beat, 0, heartbeatInterval.toMillis(), TimeUnit.MILLISECONDS);
         this.meters = meters;
-        AddressPolicy policy = properties.allowPrivateAddresses() ? AddressPolicy.any() : AddressPolicy.publicOnly();
         this.resolver = Executors.newCachedThreadPool(named("picflow-dns"));
-        this.client = new OkHttpClient.Builder()
-                .proxy(Proxy.NO_PROXY)
-                .dns(new GuardedDns(policy, properties.dnsTimeout(), resolver))
-                // Defence in depth: whatever path a connection took (an IP literal skips DNS), check the peer.
-                .addNetworkInterceptor(peerAddressCheck(policy))
-                .followRedirects(false)
-                .followSslRedirects(false)
-                // A pooled connection the server has closed meanwhile is retried on a fresh one (GETs are safe to repeat).
-                .retryOnConnectionFailure(true)
-                .connectTimeout(properties.connectTimeout())
-                .readTimeout(properties.stallTimeout())
-                .callTimeout(properties.overallTimeout())
-                .dispatcher(new Dispatcher())
-                .connectionPool(new ConnectionPool(properties.globalConcurrency(), 1, TimeUnit.MINUTES))
-                .build();
-        this.fetcher = new HttpFetcher(client, properties, policy);
+        this.client = FetchClients.build(properties, resolver);
+        this.fetcher = FetchClients.fetcher(properties, client);
         this.inspector = new ImageInspector(properties.maxPixels(), properties.thumbnailSize());
         this.library = new ImageLibrary(properties.storageDir());
         this.threads = Executors.newCachedThreadPool(named("picflow-fetch"));
@@ -284,16 +265,6 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
 
     private void outcome(String outcome, String code) {
         meters.counter("picflow.downloads.fetch.attempts", "outcome", outcome, "code", code).increment();
-    }
-
-    static Interceptor peerAddressCheck(AddressPolicy policy) {
-        return chain -> {
-            java.net.InetAddress peer = chain.connection().route().socketAddress().getAddress();
-            if (!policy.allows(peer)) {
-                throw new ForbiddenAddressException("Connection to a forbidden address: " + peer.getHostAddress());
-            }
-            return chain.proceed(chain.request());
-        };
     }
 
     private static ThreadFactory named(String prefix) {

@@ -32,7 +32,9 @@ final class GuardedDns implements Dns {
     @Override
     public List<InetAddress> lookup(String hostname) throws UnknownHostException {
         AddressPolicy.requireUsualNotation(hostname);
-        List<InetAddress> addresses = resolve(hostname);
+        // "localhost." is localhost, but the system resolver compares /etc/hosts entries as written and would not
+        // find it there. Either way, the addresses found are checked below.
+        List<InetAddress> addresses = resolve(AddressPolicy.withoutRootDot(hostname));
         for (InetAddress address : addresses) {
             if (!policy.allows(address)) {
                 throw new ForbiddenAddressException(hostname + " resolves to a forbidden address (" + address.getHostAddress() + ")");

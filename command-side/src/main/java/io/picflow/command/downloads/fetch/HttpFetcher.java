@@ -60,6 +60,8 @@ final class HttpFetcher {
 
     private static final Pattern DOTTED_QUAD = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
+    private static final Pattern DIGITS_AND_DOTS = Pattern.compile("[\\d.]+");
+
     private final OkHttpClient client;
     private final DownloadsProperties properties;
     private final AddressPolicy policy;
@@ -157,13 +159,28 @@ final class HttpFetcher {
     }
 
     private Response execute(HttpUrl url, PartialDownload partial, Cancellation cancellation) throws IOException {
-        requireAllowedLiteral(url.host());
-        Request request = partial.decorate(new Request.Builder().url(url)
+        HttpUrl target = literalAsItIs(url);
+        requireAllowedLiteral(target.host());
+        Request request = partial.decorate(new Request.Builder().url(target)
                 .header("User-Agent", "picflow/0.1 (+image library)")
                 .header("Accept", "image/*")).build();
         Call call = client.newCall(request);
         cancellation.track(call);
         return call.execute();
+    }
+
+    /**
+     * {@code 127.0.0.1.} is the IPv4 literal 127.0.0.1 with DNS's root dot. OkHttp takes any host of
+     * digits and dots for an address and hands it to {@code InetAddress.getByName}, past our DNS
+     * guard; the JDK does not parse the dotted form as an address and asks the system resolver, which
+     * may answer anything. Without the dot it is the literal it is, and checked as one.
+     */
+    private static HttpUrl literalAsItIs(HttpUrl url) {
+        String host = url.host();
+        if (host.endsWith(".") && DIGITS_AND_DOTS.matcher(host).matches()) {
+            return url.newBuilder().host(AddressPolicy.withoutRootDot(host)).build();
+        }
+        return url;
     }
 
     /**
