@@ -184,6 +184,7 @@ class DownloadCommandApiTest extends CommandSideTest {
         assertRefused(otherIssuer, "The token's iss claim \"picflow-dev\" is not the configured issuer \"picflow\"");
 
         Map<String, Object> longLived = TestTokens.claims("alice", List.of("user"));
+        longLived.put("iat", now); // not claims()'s own clock reading, which may be a second later
         longLived.put("exp", now + 48 * 3600);
         assertRefused(longLived, "The token's lifetime (exp - iat) of 48h exceeds the maximum of 24h");
 
