@@ -3,6 +3,7 @@ package io.picflow.command;
 import io.picflow.events.MetadataKeys;
 import io.picflow.platform.security.CurrentUser;
 import io.picflow.platform.web.ProblemException;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -12,7 +13,6 @@ import org.axonframework.modelling.command.AggregateStreamCreationException;
 import org.axonframework.modelling.command.ConcurrencyException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Sends a command on behalf of the calling user, correlated to the request, and waits for it. A
@@ -20,8 +20,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * is sent again, against the aggregate's new state: with several nodes this is how two concurrent
  * commands on one aggregate are serialised.
  *
- * <p>Each attempt runs in a transaction that first passes {@link UserActivity#requireNotErased}: a user's
- * command and that user's erasure never interleave (ADR 0011).
+ * <p>A user's command is marked so that it first passes {@link UserActivity#requireNotErased}, in the command's own
+ * transaction ({@link UserActivityCheck}): a user's command and that user's erasure never interleave (ADR 0011).
  */
 @Component
 public class CommandSender {
@@ -29,13 +29,9 @@ public class CommandSender {
     private static final int ATTEMPTS = 5;
 
     private final CommandGateway commands;
-    private final TransactionTemplate transaction;
-    private final UserActivity userActivity;
 
-    CommandSender(CommandGateway commands, TransactionTemplate transaction, UserActivity userActivity) {
+    CommandSender(CommandGateway commands) {
         this.commands = commands;
-        this.transaction = transaction;
-        this.userActivity = userActivity;
     }
 
     /** Whether {@code e} says that another command appended to the aggregate first. */
@@ -77,17 +73,20 @@ public class CommandSender {
     }
 
     private void sendAs(Object command, String userId, String otherUserId, String correlationId, boolean refuseErased) {
-        if (TransactionSynchronizationManager.isActualTransactionActive()) {
-            // The caller's transaction: a lost race has aborted it, so only the caller can start over.
-            attempt(command, userId, otherUserId, correlationId, refuseErased);
-            return;
+        Map<String, String> metadata = new HashMap<>(Map.of(
+                MetadataKeys.CORRELATION_ID, correlationId,
+                MetadataKeys.CAUSATION_ID, correlationId,
+                MetadataKeys.USER_ID, userId));
+        if (refuseErased) {
+            metadata.putAll(UserActivityCheck.metadata(userId, otherUserId));
         }
         for (int attempt = 1; ; attempt++) {
             try {
-                transaction.executeWithoutResult(status -> attempt(command, userId, otherUserId, correlationId, refuseErased));
+                commands.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(metadata));
                 return;
             } catch (RuntimeException e) {
-                if (!lostRace(e)) {
+                // Inside a caller's transaction the failed append has aborted it: only the caller can start over.
+                if (!lostRace(e) || TransactionSynchronizationManager.isActualTransactionActive()) {
                     throw e;
                 }
                 if (attempt >= ATTEMPTS) {
@@ -96,18 +95,5 @@ public class CommandSender {
                 pauseBeforeAttempt(attempt + 1);
             }
         }
-    }
-
-    private void attempt(Object command, String userId, String otherUserId, String correlationId, boolean refuseErased) {
-        if (refuseErased) {
-            userActivity.requireNotErased(userId);
-            if (otherUserId != null) {
-                userActivity.requireOtherNotErased(otherUserId);
-            }
-        }
-        commands.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(Map.of(
-                MetadataKeys.CORRELATION_ID, correlationId,
-                MetadataKeys.CAUSATION_ID, correlationId,
-                MetadataKeys.USER_ID, userId)));
     }
 }

@@ -19,7 +19,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Rewrites the personal free text that revision 1 events carried in clear (display names, shortlist notes,
- * exclusion reasons) into revision 2: the same event, the text encrypted with its owner's new key (ADR 0011).
+ * exclusion reasons) into revision 2: the same event, the text encrypted with its owner's new key, or for a note or
+ * reason about another user, with a key derived from both users' keys (ADR 0011).
  * Also the copies of those events parked in the query side's dead-letter queue, if it exists yet. Snapshots of
  * the aggregates that held such text are deleted: the aggregates rebuild them from the rewritten events.
  *
@@ -28,14 +29,17 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public class V5__encrypt_personal_text extends BaseJavaMigration {
 
-    /** Event type, the field holding the owner's id, and the field holding their text. */
-    private record PersonalField(String payloadType, String ownerField, String textField) {
+    /**
+     * Event type, the field holding the owner's id (the author's, for a text about another user), the field holding
+     * the other user's id (null for a text about nobody else), and the field holding the text.
+     */
+    private record PersonalField(String payloadType, String ownerField, String subjectField, String textField) {
     }
 
     private static final List<PersonalField> FIELDS = List.of(
-            new PersonalField("io.picflow.events.users.UserRegistered", "userId", "displayName"),
-            new PersonalField("io.picflow.events.favorites.UserShortlisted", "actorId", "note"),
-            new PersonalField("io.picflow.events.favorites.UserExcluded", "actorId", "reason"));
+            new PersonalField("io.picflow.events.users.UserRegistered", "userId", null, "displayName"),
+            new PersonalField("io.picflow.events.favorites.UserShortlisted", "actorId", "targetId", "note"),
+            new PersonalField("io.picflow.events.favorites.UserExcluded", "actorId", "targetId", "reason"));
 
     private static final int PAGE = 500;
 
@@ -97,7 +101,13 @@ public class V5__encrypt_personal_text extends BaseJavaMigration {
         JsonNode text = event.get(field.textField());
         if (text != null && text.isString()) {
             String owner = event.get(field.ownerField()).asString();
-            EncryptedText sealed = PersonalTextCipher.encrypt(key(connection, owner), owner, text.asString());
+            EncryptedText sealed;
+            if (field.subjectField() == null) {
+                sealed = PersonalTextCipher.encrypt(key(connection, owner), owner, text.asString());
+            } else {
+                String subject = event.get(field.subjectField()).asString();
+                sealed = PersonalTextCipher.encryptAbout(key(connection, owner), key(connection, subject), owner, subject, text.asString());
+            }
             event.set(field.textField(), json.valueToTree(sealed));
         }
         return json.writeValueAsString(event).getBytes(StandardCharsets.UTF_8);

@@ -16,6 +16,8 @@ CREATE TABLE erased_user (
     user_id        VARCHAR(255) PRIMARY KEY,
     erased_at      TIMESTAMPTZ  NOT NULL DEFAULT now(),
     correlation_id VARCHAR(64)  NOT NULL,
+    -- When the recovery task last took it up (null: never), so that one that keeps failing goes to the back.
+    attempted_at   TIMESTAMPTZ,
     completed_at   TIMESTAMPTZ
 );
 CREATE INDEX erased_user_pending ON erased_user (erased_at) WHERE completed_at IS NULL;

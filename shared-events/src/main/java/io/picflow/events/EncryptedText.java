@@ -8,8 +8,13 @@ package io.picflow.events;
  * <p>{@code ciphertext} is {@code v1.} followed by the unpadded base64url of a 12-byte IV, the
  * AES-256-GCM ciphertext and its 16-byte tag; the owner's id is the additional authenticated data, so a
  * ciphertext cannot be passed off as another user's. Which user owns the text is said by each event
- * (for example {@code UserShortlisted.actorId}). Readers open it with the owner's key from the
- * {@code user_key} table; once the key is erased it opens to nothing.
+ * ({@code UserRegistered.userId}). Readers open it with the owner's key from the {@code user_key} table;
+ * once the key is erased it opens to nothing.
+ *
+ * <p>A text by one user about another ({@code UserShortlisted.note}, {@code UserExcluded.reason}: author
+ * {@code actorId}, subject {@code targetId}) is {@code v1p.} and the same, under the HMAC-SHA256 of the
+ * subject's key keyed with the author's (label {@code picflow personal text about another user v1}), with
+ * author, NUL, subject as the authenticated data: erasing either user makes it unreadable.
  */
 public record EncryptedText(String ciphertext) {
 

@@ -8,8 +8,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
- * The downloads context's part of an erasure: the user's unfinished downloads are cancelled (their fetches stop,
- * their partial files go), and what this side keeps per user (idempotency keys, the quota tables) is deleted.
+ * The downloads context's part of an erasure: the user's downloads that are not complete are cancelled (running
+ * fetches stop, partial files go; a failed download's process manager, which waits for a retry and holds the URL,
+ * ends), and what this side keeps per user (idempotency keys, the quota tables) is deleted.
  * Images already stored stay in the shared library; the read models forget that this user asked for them.
  */
 @Component
@@ -25,13 +26,14 @@ public class DownloadsErasure {
 
     /** Idempotent: an erasure taken up again after a crash cancels nothing twice. */
     public void forget(String userId, String correlationId) {
-        List<String> unfinished = jdbc.sql("SELECT download_id FROM active_download WHERE user_id = :user ORDER BY download_id")
+        List<String> downloads = jdbc.sql("SELECT download_id FROM active_download WHERE user_id = :user "
+                        + "UNION SELECT download_id FROM finished_download WHERE user_id = :user ORDER BY 1")
                 .param("user", userId).query(String.class).list();
-        for (String downloadId : unfinished) {
+        for (String downloadId : downloads) {
             try {
                 commands.sendForErasure(new CancelImageDownload(downloadId, userId, false), userId, correlationId);
             } catch (TransitionNotAllowed e) {
-                // Completed meanwhile: nothing left to stop.
+                // Completed: nothing to stop, and its image stays in the shared library.
             }
         }
         jdbc.sql("DELETE FROM idempotency_key WHERE user_id = :user").param("user", userId).update();

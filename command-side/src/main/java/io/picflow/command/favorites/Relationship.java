@@ -42,7 +42,8 @@ import org.axonframework.spring.stereotype.Aggregate;
  * number, is retried against the new state and completes the pair: one {@code MutualFavoriteFormed},
  * never zero, never two (ADR 0006).
  *
- * <p>Shortlist notes are held encrypted with their author's key, as they travel in the events (ADR 0011).
+ * <p>Shortlist notes are held encrypted, as they travel in the events, with a key that needs both the author's and
+ * the other user's keys (ADR 0011).
  */
 @Aggregate
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
@@ -56,7 +57,7 @@ public class Relationship {
     private String pairId;
     /** Actor ids of the favorites in force (at most the two users). */
     private Set<String> favoritedBy = new HashSet<>();
-    /** Actor id to note (encrypted with the actor's key; null for none), for the shortlist entries in force. */
+    /** Actor id to note (encrypted for the actor and the other user; null for none), for the shortlist entries in force. */
     private Map<String, EncryptedText> shortlistedBy = new HashMap<>();
     private Set<String> excludedBy = new HashSet<>();
 
@@ -98,8 +99,10 @@ public class Relationship {
         pairId = command.pairId(); // also for a pair that has no events yet
         requireOther(command.actorId(), command.targetId());
         boolean listed = shortlistedBy.containsKey(command.actorId());
-        if (!listed || !Objects.equals(personalData.openOrNull(command.actorId(), shortlistedBy.get(command.actorId())), command.note())) {
-            apply(new UserShortlisted(command.actorId(), command.targetId(), personalData.seal(command.actorId(), command.note())));
+        String current = personalData.openAboutOrNull(command.actorId(), command.targetId(), shortlistedBy.get(command.actorId()));
+        if (!listed || !Objects.equals(current, command.note())) {
+            apply(new UserShortlisted(command.actorId(), command.targetId(),
+                    personalData.sealAbout(command.actorId(), command.targetId(), command.note())));
         }
     }
 
@@ -121,7 +124,8 @@ public class Relationship {
         if (excludedBy.contains(command.actorId())) {
             return;
         }
-        apply(new UserExcluded(command.actorId(), command.targetId(), personalData.seal(command.actorId(), command.reason())));
+        apply(new UserExcluded(command.actorId(), command.targetId(),
+                personalData.sealAbout(command.actorId(), command.targetId(), command.reason())));
         // Excluding removes the favorites between the two, both ways.
         unfavorite(command.targetId(), command.actorId(), CAUSE_EXCLUSION, command.actorId());
         unfavorite(command.actorId(), command.targetId(), CAUSE_EXCLUSION, command.actorId());

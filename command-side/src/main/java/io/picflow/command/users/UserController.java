@@ -1,6 +1,7 @@
 package io.picflow.command.users;
 
 import io.picflow.command.CommandSender;
+import io.picflow.command.UserActivity;
 import io.picflow.platform.correlation.CorrelationIdFilter;
 import io.picflow.platform.security.CurrentUser;
 import io.picflow.platform.web.ProblemException;
@@ -31,9 +32,12 @@ class UserController {
     private final UserContacts contacts;
     private final TransactionTemplate transaction;
     private final UserErasure erasure;
+    private final UserActivity userActivity;
 
-    UserController(CommandSender commands, UserContacts contacts, TransactionTemplate transaction, UserErasure erasure) {
+    UserController(CommandSender commands, UserContacts contacts, TransactionTemplate transaction, UserErasure erasure,
+            UserActivity userActivity) {
         this.commands = commands;
+        this.userActivity = userActivity;
         this.contacts = contacts;
         this.transaction = transaction;
         this.erasure = erasure;
@@ -55,6 +59,8 @@ class UserController {
         try {
             // The contact row and the profile event commit together, or neither does.
             transaction.executeWithoutResult(status -> {
+                // First: an erasure under way must not find the contact row locked by us (it waits for this lock instead).
+                userActivity.requireNotErased(user.id());
                 if (registration.email() != null && !registration.email().isBlank()) {
                     contacts.save(user.id(), registration.email().strip());
                 }

@@ -82,10 +82,14 @@ public class UserErasure implements DisposableBean {
         return Boolean.TRUE.equals(begun);
     }
 
-    /** Erasures begun before {@code olderThanSeconds} and not complete: a node died before completing them. */
+    /**
+     * Erasures begun before {@code olderThanSeconds} and not complete: a node died before completing them, or a step
+     * failed. Least recently tried first, so that one that keeps failing does not hold up the others.
+     */
     List<String> unfinished(long olderThanSeconds) {
-        return jdbc.sql("SELECT user_id FROM erased_user WHERE completed_at IS NULL "
-                        + "AND erased_at < now() - make_interval(secs => :seconds) ORDER BY erased_at LIMIT 100")
+        return jdbc.sql("UPDATE erased_user SET attempted_at = now() WHERE user_id IN (SELECT user_id FROM erased_user "
+                        + "WHERE completed_at IS NULL AND erased_at < now() - make_interval(secs => :seconds) "
+                        + "ORDER BY attempted_at NULLS FIRST, erased_at LIMIT 100) RETURNING user_id")
                 .param("seconds", olderThanSeconds).query(String.class).list();
     }
 
@@ -102,7 +106,8 @@ public class UserErasure implements DisposableBean {
         log.info("Erasure of a user completed (correlation {})", correlationId);
     }
 
-    private void completeQuietly(String userId) {
+    /** {@link #complete}, logging a failure rather than throwing it: one erasure that fails must not hold up the others. */
+    void completeQuietly(String userId) {
         try {
             complete(userId);
         } catch (RuntimeException e) {

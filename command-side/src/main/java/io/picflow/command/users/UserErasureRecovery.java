@@ -22,6 +22,6 @@ class UserErasureRecovery {
     RecurringTask<Void> userErasureTask(UserErasure erasure,
             @Value("${picflow.users.erasure-recovery-interval:1m}") Duration interval) {
         return Tasks.recurring("user-erasure", Schedules.fixedDelay(interval))
-                .execute((instance, context) -> erasure.unfinished(GRACE_SECONDS).forEach(erasure::complete));
+                .execute((instance, context) -> erasure.unfinished(GRACE_SECONDS).forEach(erasure::completeQuietly));
     }
 }

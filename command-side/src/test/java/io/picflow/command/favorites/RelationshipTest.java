@@ -100,7 +100,7 @@ class RelationshipTest {
 
     @Test
     void a_user_cannot_favorite_someone_who_excluded_them() {
-        fixture.given(new UserExcluded(BOB, ANN, texts.seal(BOB, "spam")))
+        fixture.given(new UserExcluded(BOB, ANN, texts.sealAbout(BOB, ANN, "spam")))
                 .when(new FavoriteUser(PAIR, ANN, BOB, null))
                 .expectException(NotAllowed.class)
                 .expectExceptionMessage("This user does not accept your favorites")
@@ -119,7 +119,7 @@ class RelationshipTest {
     void excluding_removes_the_favorites_between_the_two_both_ways_and_dissolves_the_mutual() {
         fixture.given(new UserFavorited(ANN, BOB, null), new UserFavorited(BOB, ANN, null), new MutualFavoriteFormed(ANN, BOB, BOB))
                 .when(new ExcludeUser(PAIR, ANN, BOB, "rude"))
-                .expectEventsMatching(texts.exactly(new UserExcluded(ANN, BOB, texts.seal(ANN, "rude")),
+                .expectEventsMatching(texts.exactly(new UserExcluded(ANN, BOB, texts.sealAbout(ANN, BOB, "rude")),
                         new UserUnfavorited(BOB, ANN, Relationship.CAUSE_EXCLUSION),
                         new MutualFavoriteDissolved(ANN, BOB, ANN),
                         new UserUnfavorited(ANN, BOB, Relationship.CAUSE_EXCLUSION)));
@@ -142,17 +142,17 @@ class RelationshipTest {
     void a_shortlist_entry_is_added_once_and_its_note_can_change() {
         fixture.givenNoPriorActivity()
                 .when(new ShortlistUser(PAIR, ANN, BOB, "great portraits"))
-                .expectEventsMatching(texts.exactly(new UserShortlisted(ANN, BOB, texts.seal(ANN, "great portraits"))));
-        fixture.given(new UserShortlisted(ANN, BOB, texts.seal(ANN, "great portraits")))
+                .expectEventsMatching(texts.exactly(new UserShortlisted(ANN, BOB, texts.sealAbout(ANN, BOB, "great portraits"))));
+        fixture.given(new UserShortlisted(ANN, BOB, texts.sealAbout(ANN, BOB, "great portraits")))
                 .when(new ShortlistUser(PAIR, ANN, BOB, "great portraits"))
                 .expectNoEvents();
-        fixture.given(new UserShortlisted(ANN, BOB, texts.seal(ANN, "great portraits")))
+        fixture.given(new UserShortlisted(ANN, BOB, texts.sealAbout(ANN, BOB, "great portraits")))
                 .when(new ShortlistUser(PAIR, ANN, BOB, "landscapes too"))
-                .expectEventsMatching(texts.exactly(new UserShortlisted(ANN, BOB, texts.seal(ANN, "landscapes too"))));
+                .expectEventsMatching(texts.exactly(new UserShortlisted(ANN, BOB, texts.sealAbout(ANN, BOB, "landscapes too"))));
         fixture.given(new UserShortlisted(ANN, BOB, null))
                 .when(new ShortlistUser(PAIR, ANN, BOB, null))
                 .expectNoEvents();
-        fixture.given(new UserShortlisted(ANN, BOB, texts.seal(ANN, "x")))
+        fixture.given(new UserShortlisted(ANN, BOB, texts.sealAbout(ANN, BOB, "x")))
                 .when(new UnshortlistUser(PAIR, ANN, BOB))
                 .expectEvents(new UserUnshortlisted(ANN, BOB));
         withoutHistory(Relationship.class).givenNoPriorActivity()
@@ -163,7 +163,7 @@ class RelationshipTest {
     @Test
     void an_erasure_ends_everything_between_the_two_both_ways_with_the_usual_events() {
         fixture.given(new UserFavorited(ANN, BOB, null), new UserFavorited(BOB, ANN, null), new MutualFavoriteFormed(ANN, BOB, BOB),
-                        new UserShortlisted(ANN, BOB, texts.seal(ANN, "note")), new UserShortlisted(BOB, ANN, null))
+                        new UserShortlisted(ANN, BOB, texts.sealAbout(ANN, BOB, "note")), new UserShortlisted(BOB, ANN, null))
                 .when(new EndForErasure(PAIR, ANN, BOB))
                 .expectEventsMatching(texts.exactly(
                         new UserUnfavorited(ANN, BOB, Relationship.CAUSE_ERASURE),
@@ -171,7 +171,7 @@ class RelationshipTest {
                         new UserUnfavorited(BOB, ANN, Relationship.CAUSE_ERASURE),
                         new UserUnshortlisted(ANN, BOB),
                         new UserUnshortlisted(BOB, ANN)));
-        fixture.given(new UserExcluded(BOB, ANN, texts.seal(BOB, "spam")))
+        fixture.given(new UserExcluded(BOB, ANN, texts.sealAbout(BOB, ANN, "spam")))
                 .when(new EndForErasure(PAIR, ANN, BOB))
                 .expectEvents(new UserUnexcluded(BOB, ANN));
         fixture.given(new UserFavorited(ANN, BOB, null), new UserUnfavorited(ANN, BOB, Relationship.CAUSE_USER))

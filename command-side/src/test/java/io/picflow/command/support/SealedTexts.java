@@ -44,6 +44,10 @@ public final class SealedTexts {
         return personalData.seal(ownerId, text);
     }
 
+    public EncryptedText sealAbout(String authorId, String subjectId, String text) {
+        return personalData.sealAbout(authorId, subjectId, text);
+    }
+
     /** Forgets the user's key, as an erasure does. */
     public void erase(String userId) {
         keys.remove(userId);
@@ -73,17 +77,22 @@ public final class SealedTexts {
         };
     }
 
-    /** The record as text, its encrypted components opened with the key of its {@code userId} or {@code actorId}. */
+    /**
+     * The record as text, its encrypted components opened: a text about another user with the keys of its
+     * {@code actorId} and {@code targetId}, any other with the key of its {@code userId} or {@code actorId}.
+     */
     private String opened(Object event) {
         if (!event.getClass().isRecord()) {
             return event.toString();
         }
         String owner = component(event, "userId").or(() -> component(event, "actorId")).map(String::valueOf).orElse(null);
+        String subject = component(event, "targetId").map(String::valueOf).orElse(null);
         StringBuilder text = new StringBuilder(event.getClass().getSimpleName()).append('[');
         for (RecordComponent part : event.getClass().getRecordComponents()) {
             Object value = value(event, part);
             if (value instanceof EncryptedText sealed) {
-                value = "sealed(" + personalData.open(owner, sealed).orElse("<unreadable>") + ")";
+                Optional<String> plain = subject == null ? personalData.open(owner, sealed) : personalData.openAbout(owner, subject, sealed);
+                value = "sealed(" + plain.orElse("<unreadable>") + ")";
             }
             text.append(part.getName()).append('=').append(value).append(", ");
         }

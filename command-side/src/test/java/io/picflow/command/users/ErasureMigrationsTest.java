@@ -58,18 +58,20 @@ class ErasureMigrationsTest {
                 .query(String.class).list()).containsExactly("2", "2", "2");
         assertThat(allPayloads()).doesNotContain("Ann Example").doesNotContain("private").doesNotContain("parked");
         assertThat(opened("io.picflow.events.users.UserRegistered", "userId", "displayName")).isEqualTo("Ann Example");
-        assertThat(opened("io.picflow.events.favorites.UserShortlisted", "actorId", "note")).isEqualTo("private");
+        JsonNode shortlisted = payload("io.picflow.events.favorites.UserShortlisted");
+        assertThat(PersonalTextCipher.decryptAbout(key("ann"), key("bob"), "ann", "bob",
+                new EncryptedText(shortlisted.get("note").get("ciphertext").asString()))).isEqualTo("private");
         assertThat(payload("io.picflow.events.favorites.UserExcluded").get("reason").isNull()).isTrue();
         JsonNode parked = json.readTree(jdbc.sql("SELECT payload FROM query_dead_letter_entry").query(byte[].class).single());
-        assertThat(PersonalTextCipher.decrypt(key("cat"), "cat", new EncryptedText(parked.get("note").get("ciphertext").asString())))
-                .isEqualTo("parked");
+        assertThat(PersonalTextCipher.decryptAbout(key("cat"), key("bob"), "cat", "bob",
+                new EncryptedText(parked.get("note").get("ciphertext").asString()))).isEqualTo("parked");
         assertThat(jdbc.sql("SELECT payload_revision FROM query_dead_letter_entry").query(String.class).single()).isEqualTo("2");
         // The aggregates that held the text clear rebuild their snapshots; the others keep theirs.
         assertThat(jdbc.sql("SELECT payload_type FROM snapshot_event_entry").query(String.class).list())
                 .containsExactly("io.picflow.command.downloads.ImageDownload");
-        // One key per user who had text; none for Bob, whose exclusion had no reason.
+        // One key per user who wrote text or was written about; none for a user only named by a text-less event.
         assertThat(key("cat")).isNotEqualTo(key("ann"));
-        assertThat(jdbc.sql("SELECT user_id FROM user_key ORDER BY user_id").query(String.class).list()).containsExactly("ann", "cat");
+        assertThat(jdbc.sql("SELECT user_id FROM user_key ORDER BY user_id").query(String.class).list()).containsExactly("ann", "bob", "cat");
     }
 
     @Test

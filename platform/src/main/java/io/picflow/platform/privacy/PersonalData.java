@@ -45,6 +45,38 @@ public class PersonalData {
         }
     }
 
+    /**
+     * {@code text} by {@code authorId} about {@code subjectId} (a shortlist note, an exclusion reason), encrypted so
+     * that erasing either user makes it unreadable; null stays null.
+     */
+    public EncryptedText sealAbout(String authorId, String subjectId, String text) {
+        return text == null ? null
+                : PersonalTextCipher.encryptAbout(keys.getOrCreate(authorId), keys.getOrCreate(subjectId), authorId, subjectId, text);
+    }
+
+    /** The text by {@code authorId} about {@code subjectId}, or empty when there is none or either user is erased. */
+    public Optional<String> openAbout(String authorId, String subjectId, EncryptedText text) {
+        if (text == null) {
+            return Optional.empty();
+        }
+        Optional<byte[]> authorKey = keys.find(authorId);
+        Optional<byte[]> subjectKey = authorKey.isEmpty() ? Optional.empty() : keys.find(subjectId);
+        if (subjectKey.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(PersonalTextCipher.decryptAbout(authorKey.get(), subjectKey.get(), authorId, subjectId, text));
+        } catch (IllegalArgumentException e) {
+            log.warn("Personal text of user {} about {} could not be opened: {}", authorId, subjectId, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** The text, or null (see {@link #openAbout}). */
+    public String openAboutOrNull(String authorId, String subjectId, EncryptedText text) {
+        return openAbout(authorId, subjectId, text).orElse(null);
+    }
+
     /** The text, or null (see {@link #open}). */
     public String openOrNull(String ownerId, EncryptedText text) {
         return open(ownerId, text).orElse(null);

@@ -34,7 +34,8 @@ import org.springframework.stereotype.Component;
  * in order because they share an aggregate, hence a segment. Statements wait for the end of the batch
  * of events and run as JDBC batches ({@link SqlBatch}), in order for each row.
  *
- * <p>Notes and reasons arrive encrypted with their author's key and are stored opened ({@link PersonalData}).
+ * <p>Notes and reasons arrive encrypted for their author and the user they are about, and are stored opened
+ * ({@link PersonalData}).
  * Nothing is written about an erased user, whichever segment or rebuild processes their events after the
  * erasure; {@link UserErased} deletes every row that names them (ADR 0011).
  */
@@ -104,7 +105,7 @@ class FavoritesProjection {
                 "INSERT INTO user_shortlist (actor_id, target_id, note, created_at) SELECT :actor, :target, :note, :at "
                         + "WHERE " + neitherErased("actor", "target") + " ON CONFLICT (actor_id, target_id) DO UPDATE SET note = excluded.note",
                 parameters("actor", event.actorId(), "target", event.targetId(),
-                        "note", personalData.openOrNull(event.actorId(), event.note()), "at", utc(at)));
+                        "note", personalData.openAboutOrNull(event.actorId(), event.targetId(), event.note()), "at", utc(at)));
     }
 
     @EventHandler
@@ -118,7 +119,7 @@ class FavoritesProjection {
                 "INSERT INTO user_exclusion (actor_id, target_id, reason, created_at) SELECT :actor, :target, :reason, :at "
                         + "WHERE " + neitherErased("actor", "target") + " ON CONFLICT DO NOTHING",
                 parameters("actor", event.actorId(), "target", event.targetId(),
-                        "reason", personalData.openOrNull(event.actorId(), event.reason()), "at", utc(at)));
+                        "reason", personalData.openAboutOrNull(event.actorId(), event.targetId(), event.reason()), "at", utc(at)));
     }
 
     @EventHandler

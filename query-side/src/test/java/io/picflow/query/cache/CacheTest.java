@@ -44,7 +44,7 @@ class CacheTest extends QuerySideTest {
 
     @Test
     void the_cache_holds_what_postgresql_holds_serves_the_endpoints_and_is_the_same_after_a_rebuild() {
-        RealisticHistory history = RealisticHistory.create(this::seal);
+        RealisticHistory history = RealisticHistory.create(personalData);
         String ann = history.ann();
         String bob = history.bob();
         String cat = history.cat();

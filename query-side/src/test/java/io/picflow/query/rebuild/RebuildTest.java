@@ -59,7 +59,7 @@ class RebuildTest extends QuerySideTest {
 
     @Test
     void every_read_model_rebuilt_is_identical_to_the_one_built_as_the_events_came() {
-        RealisticHistory history = RealisticHistory.create(this::seal);
+        RealisticHistory history = RealisticHistory.create(personalData);
         eventStore.publish(history.events());
         awaitAllAtHead();
         Map<String, List<String>> builtLive = dumpOf(history);
@@ -113,7 +113,7 @@ class RebuildTest extends QuerySideTest {
                 .isZero();
 
         // The read models go on from where the rebuild stopped.
-        RealisticHistory later = RealisticHistory.create(this::seal);
+        RealisticHistory later = RealisticHistory.create(personalData);
         eventStore.publish(later.events());
         awaitAllAtHead();
         assertThat(jdbc.sql("SELECT status FROM download WHERE download_id = ?").param(later.failed()).query(String.class).single())
@@ -123,7 +123,7 @@ class RebuildTest extends QuerySideTest {
 
     @Test
     void queries_read_the_old_read_model_until_the_new_one_is_complete_and_a_cancelled_rebuild_leaves_it_in_service() throws Exception {
-        RealisticHistory history = RealisticHistory.create(this::seal);
+        RealisticHistory history = RealisticHistory.create(personalData);
         eventStore.publish(history.events());
         awaitAllAtHead();
         String cat = TestTokens.user(history.cat());

@@ -1,6 +1,5 @@
 package io.picflow.query.support;
 
-import io.picflow.events.EncryptedText;
 import io.picflow.events.MetadataKeys;
 import io.picflow.events.downloads.ImageDownloadCompleted;
 import io.picflow.events.downloads.ImageDownloadFailed;
@@ -16,12 +15,12 @@ import io.picflow.events.favorites.UserExcluded;
 import io.picflow.events.favorites.UserFavorited;
 import io.picflow.events.favorites.UserShortlisted;
 import io.picflow.events.users.UserRegistered;
+import io.picflow.platform.privacy.PersonalData;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.BiFunction;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.GenericDomainEventMessage;
 
@@ -33,8 +32,8 @@ import org.axonframework.eventhandling.GenericDomainEventMessage;
 public record RealisticHistory(String ann, String bob, String cat, String imageId, String stored, String again, String failed,
         Instant start, List<EventMessage<?>> events) {
 
-    /** {@code seal}: personal text as the command side puts it in events (owner, text), e.g. {@code QuerySideTest::seal}. */
-    public static RealisticHistory create(BiFunction<String, String, EncryptedText> seal) {
+    /** {@code personalData} seals personal text as the command side puts it in events. */
+    public static RealisticHistory create(PersonalData personalData) {
         String run = UUID.randomUUID().toString().substring(0, 8);
         String ann = "ann-" + run;
         String bob = "bob-" + run;
@@ -47,7 +46,7 @@ public record RealisticHistory(String ann, String bob, String cat, String imageI
 
         List<EventMessage<?>> history = new ArrayList<>();
         for (String user : List.of(ann, bob, cat)) {
-            history.add(event("User", "user-" + user, 0, new UserRegistered(user, seal.apply(user, "Name of " + user)), t));
+            history.add(event("User", "user-" + user, 0, new UserRegistered(user, personalData.seal(user, "Name of " + user)), t));
         }
         history.addAll(completedDownload(stored, ann, imageId, "https://a.example.com/1.png", t.plusSeconds(1)));
         history.addAll(completedDownload(again, bob, imageId, "https://b.example.com/same.png", t.plusSeconds(20)));
@@ -61,8 +60,8 @@ public record RealisticHistory(String ann, String bob, String cat, String imageI
         history.add(event("Relationship", pair, 1, new UserFavorited(bob, ann, "profile"), t.plusSeconds(31)));
         history.add(event("Relationship", pair, 2, new MutualFavoriteFormed(ann, bob, bob), t.plusSeconds(31)));
         history.add(event("Relationship", "pair2-" + run, 0, new UserFavorited(cat, ann, "search"), t.plusSeconds(32)));
-        history.add(event("Relationship", "pair3-" + run, 0, new UserShortlisted(cat, bob, seal.apply(cat, "maybe")), t.plusSeconds(33)));
-        history.add(event("Relationship", "pair4-" + run, 0, new UserExcluded(bob, cat, seal.apply(bob, "spam")), t.plusSeconds(34)));
+        history.add(event("Relationship", "pair3-" + run, 0, new UserShortlisted(cat, bob, personalData.sealAbout(cat, bob, "maybe")), t.plusSeconds(33)));
+        history.add(event("Relationship", "pair4-" + run, 0, new UserExcluded(bob, cat, personalData.sealAbout(bob, cat, "spam")), t.plusSeconds(34)));
         for (String user : List.of(ann, bob, cat)) {
             history.add(event("ImageFavorite", "fav-" + user + run, 0, new ImageFavorited(user, imageId, "gallery"), t.plusSeconds(40)));
         }
