@@ -7,6 +7,8 @@ CREATE TABLE favorite_link (
     target_id VARCHAR(255) NOT NULL,
     PRIMARY KEY (user_id, kind, target_id)
 );
+-- The erasure deletes the links that name the user as the other one, too.
+CREATE INDEX favorite_link_by_target ON favorite_link (target_id);
 
 INSERT INTO favorite_link (user_id, kind, target_id)
 SELECT DISTINCT side.user_id, 'user', side.target_id

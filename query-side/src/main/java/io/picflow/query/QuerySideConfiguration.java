@@ -19,6 +19,7 @@ import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.context.annotation.FilterType;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.PropertySource;
@@ -46,8 +47,12 @@ public class QuerySideConfiguration {
     /** Every query-side processing group. */
     public static final List<String> ALL_PROCESSING_GROUPS = Stream.concat(PROCESSING_GROUPS.stream(), Stream.of(CACHE_GROUP)).toList();
 
-    /** The query side's own schema history, so that each side migrates independently. */
+    /**
+     * The query side's own schema history, so that each side migrates independently; after the event store's, whose
+     * events its V8 reads.
+     */
     @Bean(initMethod = "migrate")
+    @DependsOn("eventStoreFlyway")
     Flyway querySideFlyway(DataSource dataSource) {
         return SchemaHistories.of(dataSource, "query");
     }

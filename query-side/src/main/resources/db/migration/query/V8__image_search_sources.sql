@@ -21,4 +21,12 @@ SELECT event ->> 'imageId', event ->> 'downloadId', event ->> 'requestedBy', eve
        time_stamp::timestamptz
 FROM (SELECT convert_from(payload, 'UTF8')::jsonb AS event, time_stamp FROM domain_event_entry
       WHERE payload_type = 'io.picflow.events.downloads.ImageStored') AS stored
+WHERE NOT EXISTS (SELECT 1 FROM erased_user WHERE erased_user.user_id = stored.event ->> 'requestedBy')
 ON CONFLICT DO NOTHING;
+
+-- An erasure deletes by user, holding a lock that keeps the tables' writers waiting: no sequential scans.
+CREATE INDEX image_source_by_user ON image_source (requested_by);
+CREATE INDEX image_search_favorite_by_user ON image_search_favorite (user_id);
+CREATE INDEX user_mutual_by_other ON user_mutual (other_id);
+CREATE INDEX user_shortlist_by_target ON user_shortlist (target_id);
+CREATE INDEX user_exclusion_by_target ON user_exclusion (target_id);

@@ -104,6 +104,9 @@ class ErasureApiTest {
         String bobImage = completedDownload(api, bobToken, images.url("/img/41.png"));
         assertThat(bobImage).isEqualTo(annImage);
         accepted(api.postJson("/api/users/me/favorite-images", annToken, "{\"imageId\":\"" + annImage + "\"}"));
+        String failed = api.postJson("/api/downloads", annToken, "{\"url\":\"" + images.url("/missing/45.png?token=ann-secret") + "\"}")
+                .headers().firstValue("Location").orElseThrow();
+        await().atMost(WAIT).until(() -> status(api, failed, annToken).equals("FAILED"));
         String running = api.postJson("/api/downloads", annToken, "{\"url\":\"" + images.url("/slow/42.png") + "\"}")
                 .headers().firstValue("Location").orElseThrow();
         await().atMost(WAIT).until(() -> status(api, running, annToken).equals("FETCHING"));
@@ -155,6 +158,18 @@ class ErasureApiTest {
         try (SocketClient again = SocketClient.connect(port, "/ws?scope=mine&access_token=" + annToken)) {
             assertThat(again.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(4410);
         }
+    }
+
+    @Test
+    void an_erased_admins_admin_stream_is_closed_by_the_nodes_own_look_at_the_erasures() throws Exception {
+        ApiClient api = ApiClient.onPort(port);
+        String admin = "ops-" + UUID.randomUUID();
+        try (SocketClient stream = SocketClient.connect(port, "/ws/admin?access_token=" + TestTokens.admin(admin))) {
+            HttpResponse<String> erased = api.send("DELETE", "/api/users/me", TestTokens.admin(admin), HttpRequest.BodyPublishers.noBody());
+            assertThat(erased.statusCode()).as(erased.body()).isEqualTo(202);
+            assertThat(stream.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(4410);
+        }
+        assertProblem(api.get("/api/admin/projections", TestTokens.admin(admin)), 410);
     }
 
     @Test
@@ -221,7 +236,9 @@ class ErasureApiTest {
                 "SELECT count(*) FROM finished_download WHERE user_id = :id",
                 "SELECT count(*) FROM idempotency_key WHERE user_id = :id",
                 "SELECT count(*) FROM user_contact WHERE user_id = :id",
-                "SELECT count(*) FROM user_key WHERE user_id = :id")) {
+                "SELECT count(*) FROM user_key WHERE user_id = :id",
+                // A failed download's process manager waits for a retry, holding the URL: the erasure ends it.
+                "SELECT count(*) FROM saga_entry WHERE position(CAST(:id AS text) IN convert_from(serialized_saga, 'UTF8')) > 0")) {
             assertThat(count(query, userId)).as(query).isZero();
         }
     }

@@ -2,7 +2,9 @@ package io.picflow.platform.privacy;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.Collection;
 import java.util.Optional;
+import java.util.Set;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -30,11 +32,18 @@ public class ErasedUsers {
                 .query(OffsetDateTime.class).optional().map(OffsetDateTime::toInstant);
     }
 
+    /** Those of {@code userIds} that are erased. */
+    public Set<String> erasedAmong(Collection<String> userIds) {
+        return Set.copyOf(jdbc.sql("SELECT user_id FROM " + table + " WHERE user_id = ANY(:users)")
+                .param("users", userIds.toArray(String[]::new)).query(String.class).list());
+    }
+
     /**
      * A SQL condition, true when the user named by the statement's parameter {@code :parameter} is not erased:
      * for {@code INSERT ... SELECT ... WHERE}, so that the check and the write are one statement.
      */
     public String notErased(String parameter) {
-        return "NOT EXISTS (SELECT 1 FROM " + table + " WHERE user_id = :" + parameter + ")";
+        // Typed, so that the same parameter may also stand untyped in the statement's SELECT list (a null, say).
+        return "NOT EXISTS (SELECT 1 FROM " + table + " WHERE user_id = CAST(:" + parameter + " AS varchar))";
     }
 }

@@ -75,6 +75,15 @@ public class UserKeys implements UserKeySource {
     /** Deletes the user's key for good, in the caller's transaction; returns whether there was one. */
     public boolean erase(String userId) {
         cache.invalidate(userId);
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            // Again once deleted for all to see: a reader on this node may have cached it meanwhile.
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    cache.invalidate(userId);
+                }
+            });
+        }
         return jdbc.sql("DELETE FROM " + table + " WHERE user_id = :user").param("user", userId).update() > 0;
     }
 }

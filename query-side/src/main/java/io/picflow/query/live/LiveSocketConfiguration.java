@@ -23,9 +23,11 @@ class LiveSocketConfiguration implements WebSocketConfigurer {
     private final TokenAuthenticator authenticator;
     private final WebSocketTickets tickets;
     private final ErasedUsers erasedUsers;
+    private final ConnectedUsers connected;
 
     LiveSocketConfiguration(LiveFeed feed, LiveFeedStore store, TokenAuthenticator authenticator, WebSocketTickets tickets,
-            ErasedUsers erasedUsers) {
+            ErasedUsers erasedUsers, ConnectedUsers connected) {
+        this.connected = connected;
         this.feed = feed;
         this.store = store;
         this.authenticator = authenticator;
@@ -35,7 +37,7 @@ class LiveSocketConfiguration implements WebSocketConfigurer {
 
     @Override
     public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
-        registry.addHandler(new LiveSocketHandler(feed, store, authenticator, tickets, erasedUsers), SecurityConfiguration.WEB_SOCKET_PATH)
+        registry.addHandler(new LiveSocketHandler(feed, store, authenticator, tickets, erasedUsers, connected), SecurityConfiguration.WEB_SOCKET_PATH)
                 .setAllowedOriginPatterns("*");
     }
 }

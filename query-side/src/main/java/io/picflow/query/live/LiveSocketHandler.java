@@ -28,14 +28,16 @@ class LiveSocketHandler extends TextWebSocketHandler {
     private final TokenAuthenticator authenticator;
     private final WebSocketTickets tickets;
     private final ErasedUsers erasedUsers;
+    private final ConnectedUsers connected;
 
     LiveSocketHandler(LiveFeed feed, LiveFeedStore store, TokenAuthenticator authenticator, WebSocketTickets tickets,
-            ErasedUsers erasedUsers) {
+            ErasedUsers erasedUsers, ConnectedUsers connected) {
         this.feed = feed;
         this.store = store;
         this.authenticator = authenticator;
         this.tickets = tickets;
         this.erasedUsers = erasedUsers;
+        this.connected = connected;
     }
 
     @Override
@@ -66,11 +68,13 @@ class LiveSocketHandler extends TextWebSocketHandler {
         }
         // Before anything is sent: a close during catch-up must find it to unregister it.
         session.getAttributes().put(SUBSCRIBER, subscriber);
+        connected.opened(session.getId(), user.id(), () -> subscriber.close(SocketHandshake.CLOSE_GONE, "This user was erased"));
         feed.start(subscriber, request.after(), authenticated.expiresAt());
     }
 
     @Override
     public void afterConnectionClosed(WebSocketSession session, CloseStatus status) {
+        connected.closed(session.getId());
         Object subscriber = session.getAttributes().remove(SUBSCRIBER);
         if (subscriber instanceof Subscriber s) {
             s.disconnected();

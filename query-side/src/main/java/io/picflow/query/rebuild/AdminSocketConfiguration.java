@@ -2,6 +2,7 @@ package io.picflow.query.rebuild;
 
 import io.picflow.platform.privacy.ErasedUsers;
 import io.picflow.platform.security.TokenAuthenticator;
+import io.picflow.query.live.ConnectedUsers;
 import io.picflow.query.live.WebSocketTickets;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
@@ -17,8 +18,8 @@ class AdminSocketConfiguration implements WebSocketConfigurer {
     private final AdminSocketHandler handler;
 
     AdminSocketConfiguration(TokenAuthenticator authenticator, WebSocketTickets tickets, ErasedUsers erasedUsers,
-            ProjectionRebuilds rebuilds, RebuildStream stream, JsonMapper json) {
-        this.handler = new AdminSocketHandler(authenticator, tickets, erasedUsers, rebuilds, stream, json);
+            ConnectedUsers connected, ProjectionRebuilds rebuilds, RebuildStream stream, JsonMapper json) {
+        this.handler = new AdminSocketHandler(authenticator, tickets, erasedUsers, connected, rebuilds, stream, json);
     }
 
     @Override

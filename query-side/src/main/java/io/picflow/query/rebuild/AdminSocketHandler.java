@@ -2,6 +2,7 @@ package io.picflow.query.rebuild;
 
 import io.picflow.platform.privacy.ErasedUsers;
 import io.picflow.platform.security.TokenAuthenticator;
+import io.picflow.query.live.ConnectedUsers;
 import io.picflow.query.live.SocketHandshake;
 import io.picflow.query.live.WebSocketTickets;
 import java.io.IOException;
@@ -29,6 +30,7 @@ class AdminSocketHandler extends TextWebSocketHandler {
     private final TokenAuthenticator authenticator;
     private final WebSocketTickets tickets;
     private final ErasedUsers erasedUsers;
+    private final ConnectedUsers connected;
     private final ProjectionRebuilds rebuilds;
     private final RebuildStream stream;
     private final JsonMapper json;
@@ -38,8 +40,9 @@ class AdminSocketHandler extends TextWebSocketHandler {
         return thread;
     });
 
-    AdminSocketHandler(TokenAuthenticator authenticator, WebSocketTickets tickets, ErasedUsers erasedUsers, ProjectionRebuilds rebuilds, RebuildStream stream,
-            JsonMapper json) {
+    AdminSocketHandler(TokenAuthenticator authenticator, WebSocketTickets tickets, ErasedUsers erasedUsers, ConnectedUsers connected,
+            ProjectionRebuilds rebuilds, RebuildStream stream, JsonMapper json) {
+        this.connected = connected;
         this.authenticator = authenticator;
         this.tickets = tickets;
         this.erasedUsers = erasedUsers;
@@ -65,6 +68,8 @@ class AdminSocketHandler extends TextWebSocketHandler {
             expiries.schedule(() -> close(safe, new CloseStatus(SocketHandshake.CLOSE_UNAUTHENTICATED, "Token expired")), delay,
                     TimeUnit.MILLISECONDS);
         }
+        connected.opened(session.getId(), authenticated.user().id(),
+                () -> close(safe, new CloseStatus(SocketHandshake.CLOSE_GONE, "This user was erased")));
         // Joined before the snapshot is sent: a change in between arrives twice rather than not at all.
         stream.join(safe);
         for (ProjectionRebuild rebuild : rebuilds.all()) {
@@ -83,6 +88,7 @@ class AdminSocketHandler extends TextWebSocketHandler {
 
     @Override
     public void afterConnectionClosed(WebSocketSession session, CloseStatus status) {
+        connected.closed(session.getId());
         stream.leave(session);
     }
 }

@@ -80,7 +80,6 @@ class ImageSearchProjection {
         doc.put("width", event.width());
         doc.put("height", event.height());
         doc.put("storedAt", at.toString());
-        doc.put("favoriteCount", favoriteCount(event.imageId()));
         Contribution contribution = new Contribution(event.fileName(), event.tags() == null ? List.of() : event.tags(),
                 host(event.sourceUrl()), event.requestedBy());
         int recorded = jdbc.sql("INSERT INTO image_search_source (image_id, download_id, requested_by, file_name, tags, source_host, stored_at) "
@@ -93,6 +92,8 @@ class ImageSearchProjection {
         if (recorded == 1 || !erased(event.requestedBy())) {
             contribution.writeTo(doc, json);
         }
+        // Counted after the insert, which may have waited for an erasure's lock: the count then leaves its favorites out.
+        doc.put("favoriteCount", favoriteCount(event.imageId()));
         upsert(event.imageId(), doc);
     }
 
