@@ -58,6 +58,7 @@ public class BatchedWrites {
             return;
         }
         UnitOfWork<?> unitOfWork = CurrentUnitOfWork.get();
+        unitOfWork.resources().put(deferringKey(group), Boolean.TRUE);
         Pending<B> pending = unitOfWork.getOrComputeResource(Pending.class.getName() + "/" + group + "/" + type.getName(), key -> {
             Pending<B> created = new Pending<>(failureKey(group), newBatch.get());
             unitOfWork.onPrepareCommit(u -> flush(created));
@@ -74,8 +75,17 @@ public class BatchedWrites {
                 || !TransactionSynchronizationManager.isActualTransactionActive()) {
             return false;
         }
+        // Once a batch defers a group's writes, it defers all the rest: a later event written at once would overtake
+        // the deferred ones (another segment's failure can move the one-at-a-time mark while this batch is running).
+        if (CurrentUnitOfWork.get().resources().containsKey(deferringKey(group))) {
+            return true;
+        }
         OptionalLong position = position();
         return position.isPresent() && position.getAsLong() > oneByOneThrough.getOrDefault(failureKey(group), Long.MIN_VALUE);
+    }
+
+    private static String deferringKey(String group) {
+        return BatchedWrites.class.getName() + "/deferring/" + group;
     }
 
     /**
