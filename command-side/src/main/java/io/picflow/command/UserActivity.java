@@ -2,7 +2,8 @@ package io.picflow.command;
 
 import io.picflow.platform.web.ProblemException;
 import java.time.OffsetDateTime;
-import java.util.Optional;
+import java.util.HashMap;
+import java.util.Map;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -24,26 +25,27 @@ public class UserActivity {
 
     /** In the current transaction: holds the user's shared lock, and refuses an erased user with 410. */
     public void requireNotErased(String userId) {
-        Optional<OffsetDateTime> erasedAt = lockAndLookUp(userId);
-        if (erasedAt.isPresent()) {
-            throw new ProblemException(HttpStatus.GONE, "Gone", "This user was erased at " + erasedAt.get().toInstant()
+        requireNotErased(userId, null);
+    }
+
+    /**
+     * In the current transaction: holds the shared locks of the user and of the other user the command is about (if
+     * any), and refuses an erased user with 410, an erased other user with 404 (as any unknown user).
+     */
+    public void requireNotErased(String userId, String otherUserId) {
+        String other = otherUserId == null ? userId : otherUserId;
+        Map<String, OffsetDateTime> erased = new HashMap<>();
+        // One round trip: the function takes the shared locks, then looks with a snapshot taken after it holds them.
+        jdbc.sql("SELECT user_id, erased_at FROM picflow_user_activity(:user, :other)")
+                .param("user", userId).param("other", other)
+                .query((rs, row) -> erased.put(rs.getString(1), rs.getObject(2, OffsetDateTime.class))).list();
+        if (erased.containsKey(userId)) {
+            throw new ProblemException(HttpStatus.GONE, "Gone", "This user was erased at " + erased.get(userId).toInstant()
                     + " and can no longer use the service");
         }
-    }
-
-    /** In the current transaction: holds the other user's shared lock, and answers 404 for an erased one, as for any unknown user. */
-    public void requireOtherNotErased(String otherUserId) {
-        if (lockAndLookUp(otherUserId).isPresent()) {
-            throw ProblemException.notFound("No user " + otherUserId);
+        if (erased.containsKey(other)) {
+            throw ProblemException.notFound("No user " + other);
         }
-    }
-
-    private Optional<OffsetDateTime> lockAndLookUp(String userId) {
-        // Two statements: a statement sees the data committed when it started, so the look must start after the lock is held.
-        jdbc.sql("SELECT 1 FROM (SELECT pg_advisory_xact_lock_shared(hashtextextended(:lock, 0))) AS locked").param("lock", lockName(userId))
-                .query((rs, row) -> 1).list();
-        return jdbc.sql("SELECT erased_at FROM erased_user WHERE user_id = :user").param("user", userId)
-                .query(OffsetDateTime.class).optional();
     }
 
     /** In the current transaction: waits for the user's commands under way and keeps new ones out until it ends. */

@@ -38,11 +38,8 @@ class UserActivityCheck implements MessageHandlerInterceptor<CommandMessage<?>> 
     public Object handle(UnitOfWork<? extends CommandMessage<?>> unitOfWork, InterceptorChain chain) throws Exception {
         Object actor = unitOfWork.getMessage().getMetaData().get(ACTOR);
         if (actor != null) {
-            userActivity.requireNotErased(actor.toString());
             Object other = unitOfWork.getMessage().getMetaData().get(OTHER);
-            if (other != null) {
-                userActivity.requireOtherNotErased(other.toString());
-            }
+            userActivity.requireNotErased(actor.toString(), other == null ? null : other.toString());
         }
         return chain.proceed();
     }

@@ -21,3 +21,19 @@ CREATE TABLE erased_user (
     completed_at   TIMESTAMPTZ
 );
 CREATE INDEX erased_user_pending ON erased_user (erased_at) WHERE completed_at IS NULL;
+
+-- A user's commands and that user's erasure never interleave (ADR 0011): each command's transaction holds a shared
+-- transaction-scoped advisory lock on its user (and on the other user it names), the erasure the same lock
+-- exclusively. One round trip: the lock, then a look at erased_user that starts after the lock is held (a VOLATILE
+-- function takes a fresh snapshot for each statement it runs). Returns the erased ones among the two.
+CREATE FUNCTION picflow_user_activity(actor VARCHAR, other VARCHAR)
+RETURNS TABLE (user_id VARCHAR, erased_at TIMESTAMPTZ)
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock_shared(hashtextextended('user-activity:' || actor, 0));
+    IF other IS NOT NULL AND other <> actor THEN
+        PERFORM pg_advisory_xact_lock_shared(hashtextextended('user-activity:' || other, 0));
+    END IF;
+    RETURN QUERY SELECT e.user_id, e.erased_at FROM erased_user e WHERE e.user_id IN (actor, other);
+END
+$$;

@@ -1,26 +1,22 @@
 package io.picflow.command.users;
 
-import io.picflow.platform.privacy.ErasedUsers;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.springframework.stereotype.Component;
 
 /**
- * Whether a user has registered and is not erased, from the event store itself and the erasure record: no read
- * model to lag behind.
+ * Whether a user has registered, from the event store itself: no read model to lag behind. An erased user's stream
+ * exists too; a command naming them is refused in its own transaction ({@code UserActivityCheck}: 404).
  */
 @Component
 public class RegisteredUsers {
 
     private final EventStore events;
-    private final ErasedUsers erasedUsers;
 
-    RegisteredUsers(EventStore events, ErasedUsers erasedUsers) {
+    RegisteredUsers(EventStore events) {
         this.events = events;
-        this.erasedUsers = erasedUsers;
     }
 
     public boolean exists(String userId) {
-        // An erased subject's stream exists (it ends with UserErased), and so does that of one erased before registering.
-        return events.lastSequenceNumberFor(UserIds.user(userId)).isPresent() && erasedUsers.erasedAt(userId).isEmpty();
+        return events.lastSequenceNumberFor(UserIds.user(userId)).isPresent();
     }
 }

@@ -1,7 +1,6 @@
 package io.picflow.command.users;
 
 import io.picflow.command.CommandSender;
-import io.picflow.command.UserActivity;
 import io.picflow.platform.correlation.CorrelationIdFilter;
 import io.picflow.platform.security.CurrentUser;
 import io.picflow.platform.web.ProblemException;
@@ -32,12 +31,9 @@ class UserController {
     private final UserContacts contacts;
     private final TransactionTemplate transaction;
     private final UserErasure erasure;
-    private final UserActivity userActivity;
 
-    UserController(CommandSender commands, UserContacts contacts, TransactionTemplate transaction, UserErasure erasure,
-            UserActivity userActivity) {
+    UserController(CommandSender commands, UserContacts contacts, TransactionTemplate transaction, UserErasure erasure) {
         this.commands = commands;
-        this.userActivity = userActivity;
         this.contacts = contacts;
         this.transaction = transaction;
         this.erasure = erasure;
@@ -59,12 +55,12 @@ class UserController {
         try {
             // The contact row and the profile event commit together, or neither does.
             transaction.executeWithoutResult(status -> {
-                // First: an erasure under way must not find the contact row locked by us (it waits for this lock instead).
-                userActivity.requireNotErased(user.id());
+                // The command first: it takes the user's lock (UserActivityCheck), so that an erasure under way waits for
+                // this transaction instead of finding the contact row locked by it.
+                commands.send(new User.RegisterUser(UserIds.user(user.id()), user.id(), displayName), user, correlationId);
                 if (registration.email() != null && !registration.email().isBlank()) {
                     contacts.save(user.id(), registration.email().strip());
                 }
-                commands.send(new User.RegisterUser(UserIds.user(user.id()), user.id(), displayName), user, correlationId);
             });
         } catch (RuntimeException e) {
             if (causedBy(e, User.AlreadyRegistered.class) != null) {

@@ -36,11 +36,16 @@ public class UserKeys implements UserKeySource {
     /** Two nodes creating a user's key at once agree on one. */
     @Override
     public byte[] getOrCreate(String userId) {
-        return find(userId).orElseGet(() -> {
-            jdbc.sql("INSERT INTO " + table + " (user_id, key) VALUES (:user, :key) ON CONFLICT (user_id) DO NOTHING")
-                    .param("user", userId).param("key", PersonalTextCipher.newKey()).update();
-            return find(userId).orElseThrow(() -> new IllegalStateException("The key of a user just created is gone"));
-        });
+        return find(userId).orElseGet(() -> jdbc.sql("INSERT INTO " + table + " (user_id, key) VALUES (:user, :key) "
+                        + "ON CONFLICT (user_id) DO NOTHING RETURNING key")
+                .param("user", userId).param("key", PersonalTextCipher.newKey()).query(byte[].class).optional()
+                .map(created -> {
+                    cacheOnceCommitted(userId, created);
+                    return created;
+                })
+                // Another transaction created it first.
+                .or(() -> find(userId))
+                .orElseThrow(() -> new IllegalStateException("The key of a user just created is gone")));
     }
 
     @Override
