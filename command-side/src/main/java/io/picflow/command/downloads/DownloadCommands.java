@@ -54,7 +54,16 @@ public final class DownloadCommands {
     public record ResumeImageDownload(@TargetAggregateIdentifier String downloadId, String userId, boolean admin) {
     }
 
-    public record CancelImageDownload(@TargetAggregateIdentifier String downloadId, String userId, boolean admin) {
+    /** {@code reason}: {@code USER} or {@code ERASURE} ({@link io.picflow.events.downloads.ImageDownloadCancelled}). */
+    public record CancelImageDownload(@TargetAggregateIdentifier String downloadId, String userId, boolean admin,
+            String reason) {
+    }
+
+    /**
+     * Retention: a download that is still paused or failed is cancelled with reason {@code EXPIRED}; in any other
+     * state (resumed or retried meanwhile) nothing happens. Sent by {@link UnfinishedDownloadExpiry}.
+     */
+    public record ExpireImageDownload(@TargetAggregateIdentifier String downloadId) {
     }
 
     public record RetryImageDownload(@TargetAggregateIdentifier String downloadId, String userId, boolean admin) {

@@ -6,6 +6,7 @@ import io.picflow.command.downloads.DownloadCommands.ResumeImageDownload;
 import io.picflow.command.downloads.DownloadCommands.RetryImageDownload;
 import io.picflow.command.downloads.DownloadExceptions.DownloadNotFound;
 import io.picflow.command.downloads.DownloadExceptions.TransitionNotAllowed;
+import io.picflow.events.downloads.ImageDownloadCancelled;
 import io.picflow.command.CommandSender;
 import io.picflow.platform.correlation.CorrelationIdFilter;
 import io.picflow.platform.security.CurrentUser;
@@ -52,7 +53,7 @@ class DownloadControlController {
 
     @PostMapping(path = "/api/downloads/{downloadId}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<ControlAccepted> cancel(@PathVariable String downloadId, HttpServletRequest request) {
-        return control(downloadId, request, (user, id) -> new CancelImageDownload(id, user.id(), user.admin()));
+        return control(downloadId, request, (user, id) -> new CancelImageDownload(id, user.id(), user.admin(), ImageDownloadCancelled.USER));
     }
 
     @PostMapping(path = "/api/downloads/{downloadId}/retry", produces = MediaType.APPLICATION_JSON_VALUE)

@@ -3,6 +3,7 @@ package io.picflow.command.downloads;
 import io.picflow.command.CommandSender;
 import io.picflow.command.downloads.DownloadCommands.CancelImageDownload;
 import io.picflow.command.downloads.DownloadExceptions.TransitionNotAllowed;
+import io.picflow.events.downloads.ImageDownloadCancelled;
 import java.util.List;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -31,7 +32,7 @@ public class DownloadsErasure {
                 .param("user", userId).query(String.class).list();
         for (String downloadId : downloads) {
             try {
-                commands.sendForErasure(new CancelImageDownload(downloadId, userId, false), userId, correlationId);
+                commands.sendForErasure(new CancelImageDownload(downloadId, userId, false, ImageDownloadCancelled.ERASURE), userId, correlationId);
             } catch (TransitionNotAllowed e) {
                 // Completed: nothing to stop, and its image stays in the shared library.
             }

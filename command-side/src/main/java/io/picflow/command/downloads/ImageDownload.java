@@ -5,6 +5,7 @@ import static org.axonframework.modelling.command.AggregateLifecycle.apply;
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import io.picflow.command.downloads.DownloadCommands.CancelImageDownload;
 import io.picflow.command.downloads.DownloadCommands.ExpireFetch;
+import io.picflow.command.downloads.DownloadCommands.ExpireImageDownload;
 import io.picflow.command.downloads.DownloadCommands.PauseImageDownload;
 import io.picflow.command.downloads.DownloadCommands.RecordFetchFailure;
 import io.picflow.command.downloads.DownloadCommands.RecordFetchProgress;
@@ -186,7 +187,14 @@ public class ImageDownload {
             case CANCELLED -> {
                 // already cancelled: accepted, nothing new
             }
-            default -> apply(new ImageDownloadCancelled(downloadId, command.userId()));
+            default -> apply(new ImageDownloadCancelled(downloadId, command.userId(), command.reason()));
+        }
+    }
+
+    @CommandHandler
+    void handle(ExpireImageDownload command) {
+        if (status == DownloadStatus.PAUSED || status == DownloadStatus.FAILED) {
+            apply(new ImageDownloadCancelled(downloadId, ImageDownloadCancelled.SYSTEM, ImageDownloadCancelled.EXPIRED));
         }
     }
 

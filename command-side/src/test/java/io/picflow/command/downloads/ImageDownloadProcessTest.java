@@ -117,7 +117,7 @@ class ImageDownloadProcessTest {
     @Test
     void cancel_discards_the_partial_data_and_ends_the_process() {
         fixture.givenAggregate(ID).published(REQUESTED, new ImageFetchStarted(ID, 1, 1, 0))
-                .whenAggregate(ID).publishes(new ImageDownloadCancelled(ID, "alice"))
+                .whenAggregate(ID).publishes(new ImageDownloadCancelled(ID, "alice", ImageDownloadCancelled.USER))
                 .expectActiveSagas(0)
                 .expectNoScheduledDeadlines();
         assertThat(worker.discarded).containsExactly(ID);

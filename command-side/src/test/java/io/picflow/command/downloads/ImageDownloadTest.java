@@ -137,7 +137,7 @@ class ImageDownloadTest {
                         new ImageFetchStarted(ID, 1, 2, 0))
                 .when(new RecordImageFetched(ID, 1, 1000, "image/png", "ab12"))
                 .expectNoEvents();
-        fixture.given(REQUESTED, STARTED, new ImageDownloadCancelled(ID, "alice"))
+        fixture.given(REQUESTED, STARTED, new ImageDownloadCancelled(ID, "alice", ImageDownloadCancelled.USER))
                 .when(new RecordFetchFailure(ID, 1, "SERVER_ERROR", "503", true, null))
                 .expectNoEvents();
     }
@@ -179,9 +179,9 @@ class ImageDownloadTest {
         ImageDownloadCompleted completed = new ImageDownloadCompleted(ID, "img");
         fixture.given(REQUESTED, completed).when(new PauseImageDownload(ID, "alice", false))
                 .expectException(TransitionNotAllowed.class);
-        fixture.given(REQUESTED, completed).when(new CancelImageDownload(ID, "alice", false))
+        fixture.given(REQUESTED, completed).when(new CancelImageDownload(ID, "alice", false, ImageDownloadCancelled.USER))
                 .expectException(TransitionNotAllowed.class);
-        fixture.given(REQUESTED, new ImageDownloadCancelled(ID, "alice")).when(new ResumeImageDownload(ID, "alice", false))
+        fixture.given(REQUESTED, new ImageDownloadCancelled(ID, "alice", ImageDownloadCancelled.USER)).when(new ResumeImageDownload(ID, "alice", false))
                 .expectException(TransitionNotAllowed.class);
         fixture.given(REQUESTED, STARTED).when(new RetryImageDownload(ID, "alice", false))
                 .expectException(TransitionNotAllowed.class);
@@ -189,9 +189,9 @@ class ImageDownloadTest {
 
     @Test
     void cancel_is_final_and_repeating_it_changes_nothing() {
-        fixture.given(REQUESTED, STARTED).when(new CancelImageDownload(ID, "alice", false))
-                .expectEvents(new ImageDownloadCancelled(ID, "alice"));
-        fixture.given(REQUESTED, new ImageDownloadCancelled(ID, "alice")).when(new CancelImageDownload(ID, "alice", false))
+        fixture.given(REQUESTED, STARTED).when(new CancelImageDownload(ID, "alice", false, ImageDownloadCancelled.USER))
+                .expectEvents(new ImageDownloadCancelled(ID, "alice", ImageDownloadCancelled.USER));
+        fixture.given(REQUESTED, new ImageDownloadCancelled(ID, "alice", ImageDownloadCancelled.USER)).when(new CancelImageDownload(ID, "alice", false, ImageDownloadCancelled.USER))
                 .expectNoEvents();
     }
 
@@ -211,8 +211,8 @@ class ImageDownloadTest {
     void another_user_cannot_control_a_download_but_an_admin_can() {
         fixture.given(REQUESTED, STARTED).when(new PauseImageDownload(ID, "mallory", false))
                 .expectException(DownloadNotFound.class);
-        fixture.given(REQUESTED, STARTED).when(new CancelImageDownload(ID, "root", true))
-                .expectEvents(new ImageDownloadCancelled(ID, "root"));
+        fixture.given(REQUESTED, STARTED).when(new CancelImageDownload(ID, "root", true, ImageDownloadCancelled.USER))
+                .expectEvents(new ImageDownloadCancelled(ID, "root", ImageDownloadCancelled.USER));
     }
 
     private static void require(boolean condition) {
