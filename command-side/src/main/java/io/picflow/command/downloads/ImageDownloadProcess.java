@@ -5,6 +5,7 @@ import io.picflow.command.downloads.DownloadCommands.ExpireFetch;
 import io.picflow.command.downloads.DownloadCommands.StartImageFetch;
 import io.picflow.command.downloads.fetch.DownloadsProperties;
 import io.picflow.command.downloads.fetch.FetchJob;
+import io.picflow.command.downloads.fetch.FetchState;
 import io.picflow.command.downloads.fetch.FetchWorker;
 import io.picflow.events.MetadataKeys;
 import io.picflow.events.downloads.ImageDownloadCancelled;
@@ -15,6 +16,8 @@ import io.picflow.events.downloads.ImageDownloadRequested;
 import io.picflow.events.downloads.ImageDownloadResumed;
 import io.picflow.events.downloads.ImageDownloadRetryScheduled;
 import io.picflow.events.downloads.ImageFetchStarted;
+import java.time.Clock;
+import java.time.Instant;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.deadline.DeadlineManager;
 import org.axonframework.deadline.annotation.DeadlineHandler;
@@ -23,13 +26,24 @@ import org.axonframework.modelling.saga.EndSaga;
 import org.axonframework.modelling.saga.SagaEventHandler;
 import org.axonframework.modelling.saga.StartSaga;
 import org.axonframework.spring.stereotype.Saga;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
- * Drives one download through its lifecycle: starts fetches, hands them to the worker, arms a
- * watchdog per fetch (a persisted deadline: if the process dies mid-fetch, the deadline fires on
- * whichever node runs next and the download is retried), and waits out retry delays with
- * persisted deadlines too. It never throws for a business failure; the aggregate decides.
+ * Drives one download through its lifecycle: starts fetches, hands them to the worker, and waits out retry
+ * delays, always under a persisted deadline, so that no waiting state depends on a message that may be lost:
+ * <ul>
+ *   <li>A <b>watchdog</b> per fetch. It first looks after {@code heartbeat-stale-after} (a node that died before
+ *       publishing the fetch leaves nothing else to find it), then as the fetch's state says: a fetch queued behind
+ *       the concurrency limits is looked at again later (queue time does not count), a running one is presumed
+ *       stuck once it has <em>run</em> longer than {@code overall-timeout + watchdog-margin}, and a fetch nobody
+ *       has (no worker here, no fresh heartbeat elsewhere) is expired at once, which retries it.</li>
+ *   <li>A <b>start check</b> after a resume or a due retry: if no fetch has started within
+ *       {@code heartbeat-stale-after} (the {@code StartImageFetch} failed, or its node died), it is sent again.
+ *       Starting is idempotent in the aggregate, so a second start changes nothing.</li>
+ * </ul>
+ * It never throws for a business failure; the aggregate decides.
  *
  * <p>Resources are transient: only the fields below are stored with the saga.
  */
@@ -37,14 +51,18 @@ import org.springframework.beans.factory.annotation.Autowired;
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
 public class ImageDownloadProcess {
 
+    private static final Logger log = LoggerFactory.getLogger(ImageDownloadProcess.class);
+
     static final String RETRY = "retry";
     static final String WATCHDOG = "watchdog";
+    static final String START_CHECK = "start-check";
 
     private String downloadId;
     private String url;
     private String requestedBy;
     private String watchdogId;
     private String retryId;
+    private String startCheckId;
 
     @Autowired
     private transient CommandGateway commands;
@@ -54,6 +72,8 @@ public class ImageDownloadProcess {
     private transient FetchWorker worker;
     @Autowired
     private transient DownloadsProperties properties;
+    @Autowired
+    private transient Clock clock;
 
     /** The request has started the first fetch itself ({@link ImageFetchStarted} follows): nothing to send. */
     @StartSaga
@@ -66,8 +86,9 @@ public class ImageDownloadProcess {
 
     @SagaEventHandler(associationProperty = "downloadId")
     void on(ImageFetchStarted event, EventMessage<?> message) {
+        cancelStartCheck();
         cancelWatchdog();
-        watchdogId = deadlines.schedule(properties.watchdogTimeout(), WATCHDOG, new Watchdog(event.fetch(), 0));
+        watchdogId = deadlines.schedule(properties.heartbeatStaleAfter(), WATCHDOG, new Watchdog(event.fetch(), 0));
         Object correlationId = message.getMetaData().getOrDefault(MetadataKeys.CORRELATION_ID, message.getIdentifier());
         worker.start(new FetchJob(downloadId, event.fetch(), url, correlationId.toString(), message.getIdentifier(),
                 requestedBy));
@@ -77,29 +98,41 @@ public class ImageDownloadProcess {
     void on(ImageDownloadRetryScheduled event) {
         cancelWatchdog();
         cancelRetry();
+        cancelStartCheck();
         retryId = deadlines.schedule(event.dueAt(), RETRY);
     }
 
     @DeadlineHandler(deadlineName = RETRY)
     void retryDue() {
         retryId = null;
-        commands.send(new StartImageFetch(downloadId));
+        startFetch();
+    }
+
+    @DeadlineHandler(deadlineName = START_CHECK)
+    void startOverdue() {
+        startCheckId = null;
+        log.warn("Download {}: no fetch started within {} of a resume or retry; starting it again", downloadId,
+                properties.heartbeatStaleAfter());
+        startFetch();
     }
 
     /** The payload of a watchdog deadline: which fetch it guards, and how often it was re-armed. */
     record Watchdog(int fetch, int rearms) {
     }
 
-    /** A fetch that is still "working" after this many watchdog periods is presumed stuck all the same. */
-    static final int MAX_WATCHDOG_REARMS = 5;
-
     @DeadlineHandler(deadlineName = WATCHDOG)
     void watchdogExpired(Watchdog watchdog) {
         watchdogId = null;
-        if (watchdog.rearms() < MAX_WATCHDOG_REARMS && worker.isWorkingOn(downloadId, watchdog.fetch())) {
-            // Still queued behind the concurrency limits, or still working: not lost. Look again later.
-            watchdogId = deadlines.schedule(properties.watchdogTimeout(), WATCHDOG,
-                    new Watchdog(watchdog.fetch(), watchdog.rearms() + 1));
+        FetchState state = worker.stateOf(downloadId, watchdog.fetch());
+        Instant now = clock.instant();
+        Instant lookAgainAt = switch (state.phase()) {
+            // Waiting for a slot is not being stuck: the cap counts running time only.
+            case QUEUED -> now.plus(properties.watchdogTimeout());
+            case RUNNING -> state.runningSince().plus(properties.watchdogTimeout());
+            case LOST -> now;
+        };
+        if (lookAgainAt.isAfter(now)) {
+            watchdogId = deadlines.schedule(lookAgainAt, WATCHDOG, new Watchdog(watchdog.fetch(), watchdog.rearms() + 1));
             return;
         }
         worker.pause(downloadId);
@@ -110,18 +143,20 @@ public class ImageDownloadProcess {
     void on(ImageDownloadPaused event) {
         cancelWatchdog();
         cancelRetry();
+        cancelStartCheck();
         worker.pause(downloadId);
     }
 
     @SagaEventHandler(associationProperty = "downloadId")
     void on(ImageDownloadResumed event) {
-        commands.send(new StartImageFetch(downloadId));
+        startFetch();
     }
 
     @SagaEventHandler(associationProperty = "downloadId")
     void on(ImageDownloadFailed event) {
         // Kept alive: the user may retry a failed download.
         cancelWatchdog();
+        cancelStartCheck();
         worker.discard(downloadId);
     }
 
@@ -129,6 +164,7 @@ public class ImageDownloadProcess {
     @SagaEventHandler(associationProperty = "downloadId")
     void on(ImageDownloadCompleted event) {
         cancelWatchdog();
+        cancelStartCheck();
     }
 
     @EndSaga
@@ -136,7 +172,20 @@ public class ImageDownloadProcess {
     void on(ImageDownloadCancelled event) {
         cancelWatchdog();
         cancelRetry();
+        cancelStartCheck();
         worker.discard(downloadId);
+    }
+
+    /** Sends the start under a start check: the outcome of the command is not left to chance. */
+    private void startFetch() {
+        cancelStartCheck();
+        startCheckId = deadlines.schedule(properties.heartbeatStaleAfter(), START_CHECK);
+        String download = downloadId;
+        commands.send(new StartImageFetch(download)).whenComplete((result, failure) -> {
+            if (failure != null) {
+                log.warn("Download {}: starting a fetch failed ({}); the start check sends it again", download, failure.toString());
+            }
+        });
     }
 
     private void cancelWatchdog() {
@@ -153,4 +202,10 @@ public class ImageDownloadProcess {
         }
     }
 
+    private void cancelStartCheck() {
+        if (startCheckId != null) {
+            deadlines.cancelSchedule(START_CHECK, startCheckId);
+            startCheckId = null;
+        }
+    }
 }

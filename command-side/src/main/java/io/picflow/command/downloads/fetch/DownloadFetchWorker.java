@@ -3,6 +3,7 @@ package io.picflow.command.downloads.fetch;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.picflow.command.downloads.DownloadCommands.ExpireFetch;
 import io.picflow.command.downloads.DownloadCommands.RecordFetchFailure;
 import io.picflow.command.downloads.DownloadCommands.RecordFetchProgress;
 import io.picflow.command.downloads.DownloadCommands.RecordImageFetched;
@@ -14,8 +15,9 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.HashMap;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -24,13 +26,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import okhttp3.OkHttpClient;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -67,12 +69,14 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     private final Counter bytesFetched;
     private final FetchHeartbeats heartbeats;
     private final ScheduledExecutorService heartbeatTimer;
+    private final CommandGateway commands;
+    private final Counter takenOver;
 
-    public DownloadFetchWorker(CommandGateway commands, DownloadsProperties properties, MeterRegistry meters, JdbcClient jdbc,
-            @Value("${picflow.downloads.heartbeat-interval:10s}") Duration heartbeatInterval) {
-        this.heartbeats = new FetchHeartbeats(jdbc, heartbeatInterval.multipliedBy(3));
+    public DownloadFetchWorker(CommandGateway commands, DownloadsProperties properties, MeterRegistry meters, JdbcClient jdbc) {
+        this.commands = commands;
+        this.heartbeats = new FetchHeartbeats(jdbc, properties.heartbeatStaleAfter());
         this.heartbeatTimer = Executors.newSingleThreadScheduledExecutor(named("picflow-fetch-heartbeat"));
-        heartbeatTimer.scheduleWithFixedDelay(this::beat, 0, heartbeatInterval.toMillis(), TimeUnit.MILLISECONDS);
+        heartbeatTimer.scheduleWithFixedDelay(this::beat, 0, properties.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
         this.meters = meters;
         this.resolver = Executors.newCachedThreadPool(named("picflow-dns"));
         this.client = FetchClients.build(properties, resolver);
@@ -85,6 +89,8 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         this.reports = new DownloadReports(commands, reporters);
         this.processing = Executors.newFixedThreadPool(properties.processingThreads(), named("picflow-process"));
         this.scheduler = new FetchScheduler(properties.globalConcurrency(), properties.perHostConcurrency(), threads, this::run);
+        this.takenOver = Counter.builder("picflow.downloads.fetches.taken.over")
+                .description("Fetches of nodes that stopped beating, expired by this node so that they are retried").register(meters);
         this.bytesFetched = Counter.builder("picflow.downloads.bytes.fetched").baseUnit("bytes")
                 .description("Bytes received from remote servers").register(meters);
         Gauge.builder("picflow.downloads.fetches.active", scheduler, FetchScheduler::runningCount)
@@ -93,7 +99,17 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
                 .description("Fetches waiting for a free slot").register(meters);
     }
 
-    private record Active(int fetch, HttpFetcher.Cancellation cancellation) {
+    /** A fetch this node has: queued until {@code runningSince} is set, when it gets a slot. */
+    private record Active(int fetch, HttpFetcher.Cancellation cancellation, AtomicReference<Instant> runningSince) {
+
+        Active(int fetch) {
+            this(fetch, new HttpFetcher.Cancellation(), new AtomicReference<>());
+        }
+
+        FetchState state() {
+            Instant since = runningSince.get();
+            return since == null ? FetchState.QUEUED : FetchState.runningSince(since);
+        }
     }
 
     @Override
@@ -107,7 +123,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
             if (previous != null) {
                 previous.cancellation().cancel();
             }
-            return new Active(job.fetch(), new HttpFetcher.Cancellation());
+            return new Active(job.fetch());
         });
         if (!duplicate[0]) {
             scheduler.submit(job);
@@ -130,22 +146,42 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         partialFileLocks.remove(downloadId, lock);
     }
 
-    /** This node has the fetch, or another node published recently that it has ({@link FetchHeartbeats}). */
+    /** What this node knows of the fetch, or else what another node published recently ({@link FetchHeartbeats}). */
     @Override
-    public boolean isWorkingOn(String downloadId, int fetch) {
+    public FetchState stateOf(String downloadId, int fetch) {
         Active current = active.get(downloadId);
-        return current != null && current.fetch() == fetch && !current.cancellation().isCancelled()
-                || heartbeats.aliveElsewhere(downloadId, fetch);
+        if (current != null && current.fetch() == fetch && !current.cancellation().isCancelled()) {
+            return current.state();
+        }
+        return heartbeats.stateElsewhere(downloadId, fetch);
     }
 
+    /**
+     * Publishes this node's fetches, stops those another node took over meanwhile, and takes over the fetches of
+     * nodes that stopped beating: each is expired (the download schedules a retry, which any node may run).
+     */
     private void beat() {
-        Map<String, Integer> fetches = new HashMap<>();
+        List<FetchHeartbeats.Beat> beats = new ArrayList<>();
         active.forEach((downloadId, fetch) -> {
             if (!fetch.cancellation().isCancelled()) {
-                fetches.put(downloadId, fetch.fetch());
+                beats.add(new FetchHeartbeats.Beat(downloadId, fetch.fetch(), fetch.runningSince().get()));
             }
         });
-        heartbeats.beat(fetches);
+        for (FetchHeartbeats.StaleFetch taken : heartbeats.beat(beats)) {
+            log.warn("Download {} fetch {} was taken over by another node (this node's heartbeat was stale); stopping it here",
+                    taken.downloadId(), taken.fetch());
+            Active current = active.get(taken.downloadId());
+            if (current != null && current.fetch() == taken.fetch()) {
+                stop(taken.downloadId());
+            }
+        }
+        for (FetchHeartbeats.StaleFetch stale : heartbeats.takeStale()) {
+            log.info("Download {} fetch {}: its node stopped beating; expiring the fetch so that it is retried",
+                    stale.downloadId(), stale.fetch());
+            takenOver.increment();
+            // If this command is lost, the fetch's watchdog still expires it: no heartbeat row means lost.
+            commands.send(new ExpireFetch(stale.downloadId(), stale.fetch()));
+        }
     }
 
     private void stop(String downloadId) {
@@ -180,6 +216,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
             return;
         }
         HttpFetcher.Cancellation cancellation = mine.cancellation();
+        mine.runningSince().compareAndSet(null, Instant.now());
         MDC.put("correlationId", job.correlationId());
         PartialDownload partial = new PartialDownload(library.partialDirectory(), job.downloadId());
         boolean handedOver = false;

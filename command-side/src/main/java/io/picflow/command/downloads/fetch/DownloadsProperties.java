@@ -23,6 +23,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param maxActivePerUser        downloads a user may have unfinished at once (429 beyond)
  * @param maxRequestsPerMinute    download requests a user may make per minute (429 beyond)
  * @param processingThreads       images validated, decoded and stored at once (default: one per core)
+ * @param heartbeatInterval       how often a node publishes the fetches it has ({@code fetch_heartbeat})
+ * @param heartbeatStaleAfter     a node whose heartbeat is this old is presumed dead: its fetches are taken over
  */
 @ConfigurationProperties("picflow.downloads")
 public record DownloadsProperties(
@@ -41,7 +43,9 @@ public record DownloadsProperties(
         int thumbnailSize,
         int maxActivePerUser,
         int maxRequestsPerMinute,
-        int processingThreads) {
+        int processingThreads,
+        Duration heartbeatInterval,
+        Duration heartbeatStaleAfter) {
 
     public DownloadsProperties {
         storageDir = storageDir == null ? Path.of("picflow-data", "images") : storageDir;
@@ -59,6 +63,13 @@ public record DownloadsProperties(
         maxActivePerUser = maxActivePerUser > 0 ? maxActivePerUser : 100;
         maxRequestsPerMinute = maxRequestsPerMinute > 0 ? maxRequestsPerMinute : 120;
         processingThreads = processingThreads > 0 ? processingThreads : Runtime.getRuntime().availableProcessors();
+        heartbeatInterval = orDefault(heartbeatInterval, Duration.ofSeconds(10));
+        heartbeatStaleAfter = orDefault(heartbeatStaleAfter, Duration.ofSeconds(30));
+        if (heartbeatStaleAfter.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("picflow.downloads.heartbeat-stale-after (" + heartbeatStaleAfter
+                    + ") must be at least twice picflow.downloads.heartbeat-interval (" + heartbeatInterval
+                    + "), or live nodes' fetches would be taken from them between two beats");
+        }
     }
 
     private static Duration orDefault(Duration value, Duration fallback) {

@@ -1,25 +1,48 @@
 package io.picflow.command.downloads.fetch;
 
+import java.sql.Timestamp;
 import java.time.Duration;
-import java.util.Map;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * The fetches this node is working on, published in {@code fetch_heartbeat} every few seconds. A watchdog
- * deadline may fire on any node (db-scheduler runs it wherever it is picked up); with the heartbeats, a
- * node that does not have the fetch itself can still see that another node does, and look again later
- * instead of presuming the fetch lost and wasting a retry on it.
+ * The fetches this node is working on, published in {@code fetch_heartbeat} every few seconds, in one statement
+ * per beat whatever their number. Two uses:
+ * <ul>
+ *   <li>A watchdog deadline may fire on any node (db-scheduler runs it wherever it is picked up); with the
+ *       heartbeats, a node that does not have the fetch can still see that another node does, whether it is
+ *       queued or running and since when.</li>
+ *   <li>A node that dies stops beating: once its rows are older than {@code heartbeat-stale-after}, any live node
+ *       takes them ({@link #takeStale()}, a {@code DELETE ... RETURNING}, so each row goes to one node) and
+ *       expires those fetches, which retries them, instead of leaving them to the watchdog's overall timeout.</li>
+ * </ul>
+ * A node whose rows were taken while it was alive (a pause longer than the stale limit) learns it at its next beat:
+ * its row is inserted anew instead of updated. It stops those fetches: the download has moved on without it.
  */
 final class FetchHeartbeats {
 
     private static final Logger log = LoggerFactory.getLogger(FetchHeartbeats.class);
 
+    /** One fetch as this node publishes it; {@code runningSince} is null while it waits for a slot. */
+    record Beat(String downloadId, int fetch, Instant runningSince) {
+    }
+
+    /** A fetch whose node stopped beating. */
+    record StaleFetch(String downloadId, int fetch) {
+    }
+
     private final JdbcClient jdbc;
     private final String node = UUID.randomUUID().toString();
     private final Duration staleAfter;
+    /** download id and fetch of what this node has published and still holds. */
+    private final Set<String> published = new HashSet<>();
 
     FetchHeartbeats(JdbcClient jdbc, Duration staleAfter) {
         this.jdbc = jdbc;
@@ -30,32 +53,85 @@ final class FetchHeartbeats {
         return node;
     }
 
-    /** Publishes this node's fetches (download id to fetch number) and withdraws the ones it finished. */
-    void beat(Map<String, Integer> fetches) {
+    /**
+     * Publishes this node's fetches and withdraws the ones it finished. Returns the fetches this node had
+     * published before whose rows another node took meanwhile (see the class comment): the caller stops them.
+     */
+    synchronized List<StaleFetch> beat(List<Beat> fetches) {
         try {
-            fetches.forEach((downloadId, fetch) -> jdbc.sql("INSERT INTO fetch_heartbeat (download_id, fetch_number, node, beat_at) "
-                            + "VALUES (:id, :fetch, :node, now()) ON CONFLICT (download_id) DO UPDATE "
-                            + "SET fetch_number = EXCLUDED.fetch_number, node = EXCLUDED.node, beat_at = EXCLUDED.beat_at")
-                    .param("id", downloadId).param("fetch", fetch).param("node", node).update());
+            List<StaleFetch> takenFromMe = new ArrayList<>();
+            Set<String> now = new HashSet<>();
+            if (!fetches.isEmpty()) {
+                String[] ids = fetches.stream().map(Beat::downloadId).toArray(String[]::new);
+                Integer[] numbers = fetches.stream().map(Beat::fetch).toArray(Integer[]::new);
+                Long[] since = fetches.stream().map(beat -> beat.runningSince() == null ? null
+                        : beat.runningSince().toEpochMilli()).toArray(Long[]::new);
+                jdbc.sql("INSERT INTO fetch_heartbeat (download_id, fetch_number, node, beat_at, running_since) "
+                                + "SELECT id, fetch_no, :node, now(), to_timestamp(since / 1000.0) "
+                                + "FROM unnest(CAST(:ids AS text[]), CAST(:fetches AS int[]), CAST(:since AS bigint[])) AS beat(id, fetch_no, since) "
+                                + "ON CONFLICT (download_id) DO UPDATE SET fetch_number = EXCLUDED.fetch_number, node = EXCLUDED.node, "
+                                + "beat_at = EXCLUDED.beat_at, running_since = EXCLUDED.running_since "
+                                + "RETURNING download_id, fetch_number, (xmax = 0) AS inserted")
+                        .param("node", node).param("ids", ids).param("fetches", numbers).param("since", since)
+                        .query((row, i) -> {
+                            String key = key(row.getString(1), row.getInt(2));
+                            now.add(key);
+                            if (row.getBoolean(3) && published.contains(key)) {
+                                takenFromMe.add(new StaleFetch(row.getString(1), row.getInt(2)));
+                            }
+                            return key;
+                        }).list();
+            }
             jdbc.sql("DELETE FROM fetch_heartbeat WHERE node = :node AND NOT (download_id = ANY(:ids))")
-                    .param("node", node).param("ids", fetches.keySet().toArray(String[]::new)).update();
-            // Nodes that stopped without withdrawing theirs.
-            jdbc.sql("DELETE FROM fetch_heartbeat WHERE beat_at < now() - interval '1 day'").update();
+                    .param("node", node).param("ids", fetches.stream().map(Beat::downloadId).toArray(String[]::new)).update();
+            takenFromMe.forEach(taken -> {
+                jdbc.sql("DELETE FROM fetch_heartbeat WHERE download_id = :id AND node = :node")
+                        .param("id", taken.downloadId()).param("node", node).update();
+                now.remove(key(taken.downloadId(), taken.fetch()));
+            });
+            published.clear();
+            published.addAll(now);
+            return takenFromMe;
         } catch (RuntimeException e) {
             log.warn("Could not publish this node's fetch heartbeats: {}", e.toString());
+            return List.of();
         }
     }
 
-    /** Whether another node has published, recently enough, that it works on this fetch. */
-    boolean aliveElsewhere(String downloadId, int fetch) {
+    /** Removes the rows of nodes that stopped beating and returns their fetches, each to one caller only. */
+    List<StaleFetch> takeStale() {
         try {
-            return jdbc.sql("SELECT count(*) FROM fetch_heartbeat WHERE download_id = :id AND fetch_number = :fetch AND node <> :node "
-                            + "AND beat_at > now() - make_interval(secs => :stale)")
-                    .param("id", downloadId).param("fetch", fetch).param("node", node).param("stale", (double) staleAfter.toMillis() / 1000)
-                    .query(Long.class).single() > 0;
+            return jdbc.sql("DELETE FROM fetch_heartbeat WHERE beat_at < now() - make_interval(secs => :stale) "
+                            + "RETURNING download_id, fetch_number")
+                    .param("stale", seconds(staleAfter))
+                    .query((row, i) -> new StaleFetch(row.getString(1), row.getInt(2))).list();
+        } catch (RuntimeException e) {
+            log.warn("Could not look for the fetches of stopped nodes: {}", e.toString());
+            return List.of();
+        }
+    }
+
+    /** What another node has published, recently enough, about this fetch. */
+    FetchState stateElsewhere(String downloadId, int fetch) {
+        try {
+            return jdbc.sql("SELECT running_since FROM fetch_heartbeat WHERE download_id = :id AND fetch_number = :fetch "
+                            + "AND node <> :node AND beat_at > now() - make_interval(secs => :stale)")
+                    .param("id", downloadId).param("fetch", fetch).param("node", node).param("stale", seconds(staleAfter))
+                    .query((row, i) -> {
+                        Timestamp since = row.getTimestamp(1);
+                        return FetchState.alive(since == null ? null : since.toInstant());
+                    }).optional().orElse(FetchState.LOST);
         } catch (RuntimeException e) {
             log.warn("Could not read the fetch heartbeats: {}", e.toString());
-            return false;
+            return FetchState.LOST;
         }
+    }
+
+    private static String key(String downloadId, int fetch) {
+        return downloadId + "#" + fetch;
+    }
+
+    private static double seconds(Duration duration) {
+        return duration.toMillis() / 1000.0;
     }
 }

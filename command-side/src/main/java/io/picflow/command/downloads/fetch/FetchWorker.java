@@ -16,8 +16,8 @@ public interface FetchWorker {
     void discard(String downloadId);
 
     /**
-     * Whether this node, or another that published a heartbeat recently, still has that fetch queued,
-     * transferring or processing.
+     * Whether this node, or another that published a heartbeat recently, still has that fetch queued, or
+     * transferring or processing (and since when), or nobody has it.
      */
-    boolean isWorkingOn(String downloadId, int fetch);
+    FetchState stateOf(String downloadId, int fetch);
 }

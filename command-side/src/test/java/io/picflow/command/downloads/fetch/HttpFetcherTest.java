@@ -238,7 +238,7 @@ class HttpFetcherTest {
 
     private HttpFetcher fetcher(AddressPolicy policy, long maxBytes) {
         DownloadsProperties properties = new DownloadsProperties(storage, true, maxBytes, 0, 5, Duration.ofSeconds(2),
-                Duration.ofMillis(500), Duration.ofSeconds(20), Duration.ofSeconds(2), 4, 4, null, 0, 0, 0, 0);
+                Duration.ofMillis(500), Duration.ofSeconds(20), Duration.ofSeconds(2), 4, 4, null, 0, 0, 0, 0, null, null);
         // The client as the worker builds it, with the policy under test.
         return new HttpFetcher(FetchClients.build(properties, policy, resolver), properties, policy);
     }
