@@ -72,6 +72,14 @@ public class CommandSender {
         sendAs(command, userId, null, correlationId, false);
     }
 
+    /** {@code cancelledBy} and the metadata's user of what picflow does on its own (retention). */
+    public static final String SYSTEM_USER = "picflow";
+
+    /** Sends {@code command} on picflow's own behalf (retention): retried when it loses a race, like a user's. */
+    public void sendAsSystem(Object command, String correlationId) {
+        sendAs(command, SYSTEM_USER, null, correlationId, false);
+    }
+
     private void sendAs(Object command, String userId, String otherUserId, String correlationId, boolean refuseErased) {
         Map<String, String> metadata = new HashMap<>(Map.of(
                 MetadataKeys.CORRELATION_ID, correlationId,

@@ -17,7 +17,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * kill -9 in the middle of downloads: after a restart, every unfinished download continues and
- * completes (the persisted watchdog of each fetch fires on the restarted process), and none is
+ * completes within seconds (the dead process's heartbeats go stale and its fetches are taken over), and none is
  * left FETCHING.
  */
 class CrashRecoveryIT {
@@ -35,10 +35,10 @@ class CrashRecoveryIT {
         environment.put("PICFLOW_JWT_SECRET", TestTokens.SECRET);
         environment.put("PICFLOW_ALLOW_PRIVATE_ADDRESSES", "true");
         environment.put("PICFLOW_STORAGE_DIR", work.resolve("images").toString());
-        // A short overall timeout, so that the watchdog (timeout + margin) fires within the test; heartbeats that
-        // go stale (3 intervals) well before it, so that the killed process's fetches are soon seen as lost.
-        String[] arguments = {"--picflow.downloads.overall-timeout=20s", "--picflow.downloads.watchdog-margin=2s",
-                "--picflow.downloads.retry.base-delay=200ms", "--picflow.downloads.heartbeat-interval=2s"};
+        // The default overall timeout (10 min): the killed process's fetches must be taken over once its heartbeat is
+        // stale (6 s here), not when their watchdog's cap (12 min) runs out.
+        String[] arguments = {"--picflow.downloads.retry.base-delay=200ms", "--picflow.downloads.heartbeat-interval=2s",
+                "--picflow.downloads.heartbeat-stale-after=6s"};
         String token = TestTokens.user("alice");
         List<String> locations = new ArrayList<>();
 
