@@ -3,6 +3,7 @@ package io.picflow.command.downloads;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.Schedules;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
@@ -18,10 +19,11 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 class IdempotencyKeyRetention {
 
     @Bean
-    RecurringTask<Void> idempotencyKeyCleanup(JdbcClient jdbc,
+    RecurringTask<Void> idempotencyKeyCleanup(JdbcClient jdbc, MeterRegistry meters,
             @Value("${picflow.downloads.idempotency-key-retention:24h}") Duration retention) {
         return Tasks.recurring("idempotency-key-cleanup", Schedules.fixedDelay(Duration.ofHours(1)))
-                .execute((instance, context) -> deleteOlderThan(jdbc, retention));
+                .execute((instance, context) -> meters.counter("picflow.retention.removed", "item", "idempotency_key")
+                        .increment(deleteOlderThan(jdbc, retention)));
     }
 
     static int deleteOlderThan(JdbcClient jdbc, Duration retention) {
