@@ -24,7 +24,7 @@ class CrashRecoveryIT {
 
     private static final JsonMapper json = JsonMapper.builder().build();
 
-    @TempDir
+    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS) // the services' logs stay when it fails
     Path work;
 
     @Test
@@ -58,9 +58,23 @@ class CrashRecoveryIT {
 
             try (ServiceProcess second = ServiceProcess.start("picflow.jar.standalone", work, environment, arguments)) {
                 second.awaitHealthy(Duration.ofMinutes(2));
-                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).until(() ->
-                        locations.stream().allMatch(location -> "COMPLETED".equals(
-                                json.readTree(second.api().get(location, token).body()).get("status").asString())));
+                try {
+                    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).until(() ->
+                            locations.stream().allMatch(location -> "COMPLETED".equals(
+                                    json.readTree(second.api().get(location, token).body()).get("status").asString())));
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    StringBuilder states = new StringBuilder();
+                    locations.forEach(location -> states.append(second.api().get(location, token).body()).append('\n'));
+                    try (var db = java.sql.DriverManager.getConnection(environment.get("PICFLOW_DB_URL"),
+                            TestServices.postgres().username(), TestServices.postgres().password());
+                         var rows = db.createStatement().executeQuery("SELECT 'hb ' || download_id || ' ' || fetch_number || ' ' || beat_at || ' ' || now() FROM fetch_heartbeat "
+                                 + "UNION ALL SELECT 'task ' || task_name || ' ' || task_instance || ' ' || execution_time || ' ' || picked || ' ' || coalesce(picked_by, '') FROM scheduled_tasks")) {
+                        while (rows.next()) {
+                            states.append(rows.getString(1)).append('\n');
+                        }
+                    }
+                    throw new AssertionError("not all completed:\n" + states + second.logTail(), e);
+                }
                 for (String location : locations) {
                     var download = json.readTree(second.api().get(location, token).body());
                     assertThat(download.get("imageId").asString()).hasSize(64);

@@ -76,7 +76,6 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         this.commands = commands;
         this.heartbeats = new FetchHeartbeats(jdbc, properties.heartbeatStaleAfter());
         this.heartbeatTimer = Executors.newSingleThreadScheduledExecutor(named("picflow-fetch-heartbeat"));
-        heartbeatTimer.scheduleWithFixedDelay(this::beat, 0, properties.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
         this.meters = meters;
         this.resolver = Executors.newCachedThreadPool(named("picflow-dns"));
         this.client = FetchClients.build(properties, resolver);
@@ -97,6 +96,17 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
                 .description("Fetches running now").register(meters);
         Gauge.builder("picflow.downloads.fetches.queued", scheduler, FetchScheduler::waitingCount)
                 .description("Fetches waiting for a free slot").register(meters);
+        // Last: the first beat runs at once, on another thread, and needs every field above.
+        heartbeatTimer.scheduleWithFixedDelay(this::beatSafely, 0, properties.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** A periodic task that throws is never run again: a beat that fails is logged, and the next one tries again. */
+    private void beatSafely() {
+        try {
+            beat();
+        } catch (RuntimeException e) {
+            log.error("A fetch heartbeat failed", e);
+        }
     }
 
     /** A fetch this node has: queued until {@code runningSince} is set, when it gets a slot. */
