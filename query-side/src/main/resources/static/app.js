@@ -11,8 +11,9 @@
  *   into a URL) and opens /ws?scope=mine&ticket=... (plus after=<highest position seen> when
  *   reconnecting); every attempt gets a new ticket. Frames up to the CaughtUp control frame are the
  *   initial state / catch-up; after it the page shows "live". onclose decides by close code: 4401
- *   for the token and 4410 (user erased) sign out (a ticket refused with 4401 is retried with a new one), 4403/4400 stop,
- *   4429 reconnect at once, anything else reconnect with backoff (1 s doubling to 30 s). A 401 for
+ *   for the token and 4404 (user erased) sign out (a ticket refused with 4401 is retried with a new one), 4403/4400 stop,
+ *   4429 reconnect at once, 4410 (the frames after our position are no longer kept) reconnect at
+ *   once without after= (the current state replaces what was missed), anything else reconnect with backoff (1 s doubling to 30 s). A 401 for
  *   the ticket signs out too.
  * - Rendering: every frame carries the download's whole state, so applyFrame() merges it into the
  *   entry (ignoring stale positions) and renderEntry() refreshes that one row. The DOM is built
@@ -313,8 +314,11 @@ function handleClose(code, reason) {
     scheduleReconnect(); // the ticket was late or taken: the next attempt gets a new one
   } else if (code === 4401) {
     signOut(`The live feed refused the token (${reason || 'missing, invalid or expired'}). Please sign in again.`);
-  } else if (code === 4410) {
+  } else if (code === 4404) {
     signOut('This user was erased and can no longer use the service.');
+  } else if (code === 4410) {
+    state.lastPosition = null; // what we missed is no longer kept: start again from the current state
+    connect();
   } else if (code === 4403) {
     setConnection('stopped', `not allowed: ${reason || 'forbidden'}`);
   } else if (code === 4400) {

@@ -118,7 +118,7 @@ class ErasureApiTest {
         String correlationId = erase(api, ann);
 
         // Her socket is closed as erased; her key and contact details are gone.
-        assertThat(annSocket.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(4410);
+        assertThat(annSocket.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(4404);
         assertThat(count("SELECT count(*) FROM user_contact WHERE user_id = :id", ann)).isZero();
         // Her relationships ended with the usual events, correlated to the erasure, and UserErased came last.
         List<String> erasureEvents = jdbc.sql("SELECT payload_type FROM domain_event_entry "
@@ -156,7 +156,7 @@ class ErasureApiTest {
         assertProblem(api.send("DELETE", "/api/users/me", annToken, HttpRequest.BodyPublishers.noBody()), 410);
         assertProblem(api.postJson("/api/users/me/favorites", bobToken, "{\"userId\":\"" + ann + "\"}"), 404);
         try (SocketClient again = SocketClient.connect(port, "/ws?scope=mine&access_token=" + annToken)) {
-            assertThat(again.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(4410);
+            assertThat(again.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(4404);
         }
     }
 
@@ -167,7 +167,7 @@ class ErasureApiTest {
         try (SocketClient stream = SocketClient.connect(port, "/ws/admin?access_token=" + TestTokens.admin(admin))) {
             HttpResponse<String> erased = api.send("DELETE", "/api/users/me", TestTokens.admin(admin), HttpRequest.BodyPublishers.noBody());
             assertThat(erased.statusCode()).as(erased.body()).isEqualTo(202);
-            assertThat(stream.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(4410);
+            assertThat(stream.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(4404);
         }
         assertProblem(api.get("/api/admin/projections", TestTokens.admin(admin)), 410);
     }

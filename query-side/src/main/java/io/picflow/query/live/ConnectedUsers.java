@@ -17,7 +17,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * The WebSocket connections open on this node (both endpoints), by user, so that those of a user erased anywhere
- * close within seconds (4410) on every node: the node that projects {@code UserErased} closes its own at once,
+ * close within seconds (4404) on every node: the node that projects {@code UserErased} closes its own at once,
  * the others find the erasure on their next look at {@code erased_user}.
  */
 @Component

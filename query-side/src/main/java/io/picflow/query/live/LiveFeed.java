@@ -144,6 +144,14 @@ class LiveFeed implements SmartLifecycle {
                 List<FeedEntry> page;
                 do {
                     page = store.history(subscription, from, seam, PAGE);
+                    // Read after the page: if retention removed frames past where this client stands, the page may
+                    // lack some, and nothing sent after a gap is safe to resume from.
+                    long removedThrough = store.removedThrough();
+                    if (removedThrough > from) {
+                        subscriber.close(SocketHandshake.CLOSE_HISTORY_GONE, "Frames up to position " + removedThrough
+                                + " are no longer kept; reconnect without after=");
+                        return;
+                    }
                     for (FeedEntry entry : page) {
                         if (!subscriber.sendCatchUp(entry)) {
                             return;

@@ -2,6 +2,7 @@ package io.picflow.query.live;
 
 import io.picflow.events.MetadataKeys;
 import io.picflow.events.downloads.DownloadEvent;
+import io.picflow.events.downloads.ImageDownloadCancelled;
 import io.picflow.events.downloads.ImageDownloadRequested;
 import io.picflow.events.downloads.ImageFetchProgressed;
 import io.picflow.events.users.UserErased;
@@ -66,10 +67,14 @@ class LiveFeedProjection {
         String type = event.getClass().getSimpleName();
         String text = frames.stamp(frame, type, message.getTimestamp(),
                 (String) message.getMetaData().get(MetadataKeys.CORRELATION_ID));
-        store.append(message.getIdentifier(), type, event.downloadId(), owner, message.getTimestamp(),
-                        event instanceof ImageFetchProgressed, text)
-                .ifPresent(position -> store.saveDownload(
-                        new LiveFeedStore.LiveDownload(event.downloadId(), owner, position, text)));
+        Optional<Long> position = store.append(message.getIdentifier(), type, event.downloadId(), owner, message.getTimestamp(),
+                event instanceof ImageFetchProgressed, text);
+        if (event instanceof ImageDownloadCancelled cancelled && cancelled.expired()) {
+            // Expired by retention: subscribers see the cancellation, and the download leaves the current state.
+            store.forgetDownload(event.downloadId());
+        } else {
+            position.ifPresent(at -> store.saveDownload(new LiveFeedStore.LiveDownload(event.downloadId(), owner, at, text)));
+        }
         afterCommit(feed::wakeUp);
     }
 
@@ -78,7 +83,7 @@ class LiveFeedProjection {
     void on(UserErased event) {
         store.erase(event.userId());
         tickets.deleteAllOf(event.userId());
-        afterCommit(() -> feed.disconnect(event.userId(), SocketHandshake.CLOSE_GONE, "User erased"));
+        afterCommit(() -> feed.disconnect(event.userId(), SocketHandshake.CLOSE_USER_ERASED, "User erased"));
     }
 
     private static void afterCommit(Runnable action) {

@@ -85,9 +85,49 @@ class LiveFeedStore {
                 .update();
     }
 
-    /** The highest position committed so far (0 for an empty feed). */
+    /** Forgets a download's current state (its frames stay until the feed's retention removes them). */
+    void forgetDownload(String downloadId) {
+        jdbc.sql("DELETE FROM live_download WHERE download_id = :id").param("id", downloadId).update();
+    }
+
+    /**
+     * The highest position committed so far: the last frame's, or, if retention removed every frame, the last
+     * removed one's (0 for a feed that never had any).
+     */
     long head() {
-        return jdbc.sql("SELECT coalesce(max(position), 0) FROM live_feed").query(Long.class).single();
+        return jdbc.sql("SELECT " + HEAD).query(Long.class).single();
+    }
+
+    /** The highest position retention removed (0 if none): frames up to it are gone, those after it are all kept. */
+    long removedThrough() {
+        return jdbc.sql("SELECT removed_through FROM live_feed_horizon").query(Long.class).single();
+    }
+
+    /** What one step of the retention removed. */
+    record Removed(int frames, int downloads) {
+    }
+
+    /**
+     * Removes, in the caller's transaction, the oldest frames written before {@code cutoff}, at most {@code batch}
+     * of them and always a prefix of the positions, so that one number (the horizon) says what is gone; with them
+     * the current state of completed and cancelled downloads whose last frame they were. Paused and failed
+     * downloads keep theirs: they may still move on, and are removed when they expire.
+     */
+    Removed removeOldest(Instant cutoff, int batch) {
+        Long upTo = jdbc.sql("SELECT max(position) FROM (SELECT position, fed_at FROM live_feed ORDER BY position LIMIT :batch) oldest "
+                        + "WHERE fed_at < :cutoff")
+                .param("batch", batch)
+                .param("cutoff", OffsetDateTime.ofInstant(cutoff, ZoneOffset.UTC))
+                .query(Long.class).optional().orElse(null);
+        if (upTo == null) {
+            return new Removed(0, 0);
+        }
+        int frames = jdbc.sql("DELETE FROM live_feed WHERE position <= :upTo").param("upTo", upTo).update();
+        jdbc.sql("UPDATE live_feed_horizon SET removed_through = greatest(removed_through, :upTo)").param("upTo", upTo).update();
+        int downloads = jdbc.sql("DELETE FROM live_download WHERE position <= :upTo "
+                        + "AND (frame::jsonb ->> 'status') IN ('COMPLETED', 'CANCELLED')")
+                .param("upTo", upTo).update();
+        return new Removed(frames, downloads);
     }
 
     /** Every frame after {@code position}, in order, at most {@code limit}: what the tailer delivers. */
@@ -119,7 +159,7 @@ class LiveFeedStore {
         String where = (subscription.downloadId() == null ? "" : " AND d.download_id = :downloadId")
                 + (subscription.owner() == null ? "" : " AND d.owner = :owner");
         JdbcClient.StatementSpec statement = jdbc.sql("SELECT h.head, d.download_id, d.owner, d.position, d.frame "
-                        + "FROM (SELECT coalesce(max(position), 0) AS head FROM live_feed) h "
+                        + "FROM (SELECT " + HEAD + " AS head) h "
                         + "LEFT JOIN LATERAL (SELECT d.* FROM live_download d WHERE true" + where
                         + " ORDER BY d.position DESC LIMIT :limit) d ON true")
                 .param("limit", limit);
@@ -136,6 +176,10 @@ class LiveFeedStore {
         downloads.sort((a, b) -> Long.compare(a.position(), b.position()));
         return new Snapshot(head[0], downloads);
     }
+
+    /** The head as an expression: never below the horizon, so that positions already sent are never reissued as a head. */
+    private static final String HEAD = "greatest(coalesce((SELECT max(position) FROM live_feed), 0), "
+            + "(SELECT removed_through FROM live_feed_horizon))";
 
     private static final String ENTRY_COLUMNS = "position, event_type, download_id, owner, occurred_at, progress, frame";
 

@@ -17,8 +17,11 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param maxConnectionsPerUser open connections per user and node; beyond, 1013
  * @param ticketTtl            how long a ticket from {@code POST /api/ws-tickets} is valid (never beyond its token)
  * @param maxTicketsPerUser    unexpired tickets a user may hold; beyond, 429 (so that nobody can fill the table)
+ * @param retention            how long frames are kept for clients that resume with {@code after=} (LiveFeedRetention)
+ * @param retentionCheckInterval how often the query side's scheduler removes older frames
  */
 @ConfigurationProperties("picflow.live")
 record LiveProperties(int bufferFrames, int catchUpBufferFrames, Duration pollInterval, Duration sendTimeout,
-        int currentStateLimit, int maxConnections, int maxConnectionsPerUser, Duration ticketTtl, int maxTicketsPerUser) {
+        int currentStateLimit, int maxConnections, int maxConnectionsPerUser, Duration ticketTtl, int maxTicketsPerUser,
+        Duration retention, Duration retentionCheckInterval) {
 }

@@ -68,7 +68,7 @@ class LiveSocketHandler extends TextWebSocketHandler {
         }
         // Before anything is sent: a close during catch-up must find it to unregister it.
         session.getAttributes().put(SUBSCRIBER, subscriber);
-        connected.opened(session.getId(), user.id(), () -> subscriber.close(SocketHandshake.CLOSE_GONE, "This user was erased"));
+        connected.opened(session.getId(), user.id(), () -> subscriber.close(SocketHandshake.CLOSE_USER_ERASED, "This user was erased"));
         feed.start(subscriber, request.after(), authenticated.expiresAt());
     }
 

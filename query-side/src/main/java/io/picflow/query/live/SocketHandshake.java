@@ -22,8 +22,10 @@ public final class SocketHandshake {
 
     public static final int CLOSE_BAD_REQUEST = 4400;
     public static final int CLOSE_UNAUTHENTICATED = 4401;
-    /** The user was erased ({@code DELETE /api/users/me}). */
-    public static final int CLOSE_GONE = 4410;
+    /** The user was erased ({@code DELETE /api/users/me}): like HTTP's 404 for an unknown subject, nothing to retry. */
+    public static final int CLOSE_USER_ERASED = 4404;
+    /** The frames after the client's {@code after=} are no longer kept (live-feed retention): reconnect without it. */
+    public static final int CLOSE_HISTORY_GONE = 4410;
 
     /** An authenticated connection: its query parameters and whom its token (or ticket) speaks for. */
     public record Opened(Map<String, List<String>> parameters, TokenAuthenticator.Authenticated authenticated) {
@@ -35,7 +37,7 @@ public final class SocketHandshake {
     /**
      * Reads the handshake of a new connection and authenticates its ticket or token; closes the connection
      * (4400 for a malformed query string or both a ticket and a token, 4401 for an unknown, used or expired
-     * ticket or a missing, invalid or expired token, 4410 for an erased user) and returns empty if that fails. A ticket is used up
+     * ticket or a missing, invalid or expired token, 4404 for an erased user) and returns empty if that fails. A ticket is used up
      * by this call, whatever happens to the connection next.
      */
     public static Optional<Opened> open(WebSocketSession session, TokenAuthenticator authenticator, WebSocketTickets tickets,
@@ -76,10 +78,10 @@ public final class SocketHandshake {
         return notErased(session, erasedUsers, new Opened(parameters, authenticated));
     }
 
-    /** An erased user's token may still be valid; the user it speaks for is gone (4410). */
+    /** An erased user's token may still be valid; the user it speaks for is gone (4404). */
     private static Optional<Opened> notErased(WebSocketSession session, ErasedUsers erasedUsers, Opened opened) throws IOException {
         if (erasedUsers.erasedAt(opened.authenticated().user().id()).isPresent()) {
-            session.close(new CloseStatus(CLOSE_GONE, "This user was erased"));
+            session.close(new CloseStatus(CLOSE_USER_ERASED, "This user was erased"));
             return Optional.empty();
         }
         return Optional.of(opened);

@@ -69,7 +69,7 @@ class AdminSocketHandler extends TextWebSocketHandler {
                     TimeUnit.MILLISECONDS);
         }
         connected.opened(session.getId(), authenticated.user().id(),
-                () -> close(safe, new CloseStatus(SocketHandshake.CLOSE_GONE, "This user was erased")));
+                () -> close(safe, new CloseStatus(SocketHandshake.CLOSE_USER_ERASED, "This user was erased")));
         // Joined before the snapshot is sent: a change in between arrives twice rather than not at all.
         stream.join(safe);
         for (ProjectionRebuild rebuild : rebuilds.all()) {
