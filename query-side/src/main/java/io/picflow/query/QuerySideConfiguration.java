@@ -1,6 +1,8 @@
 package io.picflow.query;
 
 import io.picflow.platform.PlatformConfiguration;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.picflow.platform.axon.DeadLetterLimits;
 import io.picflow.platform.axon.DeadLetterQueues;
 import io.picflow.platform.axon.SchemaHistories;
 import io.picflow.platform.axon.SideTokenStores;
@@ -11,11 +13,10 @@ import org.axonframework.common.jdbc.ConnectionProvider;
 import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.common.transaction.NoTransactionManager;
 import org.axonframework.config.ConfigurerModule;
-import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.tokenstore.inmemory.InMemoryTokenStore;
-import org.axonframework.messaging.deadletter.InMemorySequencedDeadLetterQueue;
 import org.flywaydb.core.Flyway;
 import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.Configuration;
@@ -33,6 +34,7 @@ import org.springframework.context.annotation.PropertySource;
         excludeFilters = @ComponentScan.Filter(type = FilterType.ANNOTATION, classes = SpringBootConfiguration.class))
 @Import(PlatformConfiguration.class)
 @PropertySource("classpath:picflow-query-side.properties")
+@EnableConfigurationProperties(DeadLetterLimits.class)
 public class QuerySideConfiguration {
 
     /** The query side's processing groups whose tokens and dead letters live in PostgreSQL (query_token_entry). */
@@ -67,18 +69,20 @@ public class QuerySideConfiguration {
      * belong to that node's memory, like the cache itself.
      */
     @Bean
-    ConfigurerModule cacheInMemory() {
+    ConfigurerModule cacheInMemory(DeadLetterLimits deadLetterLimits, MeterRegistry meters) {
         return configurer -> configurer.eventProcessing(processing -> processing
                 .registerTokenStore(CACHE_GROUP, config -> new InMemoryTokenStore())
                 // Nothing of it is in the database: no transaction (and no savepoint) per batch.
                 .registerTransactionManager(CACHE_GROUP, config -> NoTransactionManager.instance())
-                .registerDeadLetterQueue(CACHE_GROUP, config -> InMemorySequencedDeadLetterQueue.<EventMessage<?>>defaultQueue())
+                .registerDeadLetterQueue(CACHE_GROUP, config -> DeadLetterQueues.inMemory(CACHE_GROUP, deadLetterLimits, meters))
                 .registerDeadLetterPolicy(CACHE_GROUP, config -> DeadLetterQueues::parkUnlessTransient));
     }
 
     /** A failing event is parked per processing group (query_dead_letter_entry); the rest keeps moving. */
     @Bean
-    ConfigurerModule querySideDeadLetterQueues(ConnectionProvider connections, TransactionManager axonTransactionManager) {
-        return DeadLetterQueues.register("query_dead_letter_entry", PROCESSING_GROUPS, connections, axonTransactionManager);
+    ConfigurerModule querySideDeadLetterQueues(ConnectionProvider connections, TransactionManager axonTransactionManager,
+            DeadLetterLimits deadLetterLimits, MeterRegistry meters) {
+        return DeadLetterQueues.register("query_dead_letter_entry", PROCESSING_GROUPS, connections, axonTransactionManager,
+                deadLetterLimits, meters);
     }
 }

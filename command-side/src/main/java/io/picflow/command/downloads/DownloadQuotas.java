@@ -4,18 +4,15 @@ import io.picflow.command.downloads.fetch.DownloadsProperties;
 import io.picflow.platform.web.ProblemException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
  * Per-user limits on {@code POST /api/downloads}: unfinished downloads at once (counted in the
  * {@code active_download} table, kept in the same transaction as the events by
- * {@link ActiveDownloadsTable}), and requests per minute (a sliding window in this process: with
- * several command nodes, each enforces the rate on its own).
+ * {@link ActiveDownloadsTable}), and requests per minute (a sliding window in this process, bounded by
+ * {@link RequestWindows}: with several command nodes, each enforces the rate on its own).
  */
 @Component
 class DownloadQuotas {
@@ -24,32 +21,23 @@ class DownloadQuotas {
     private static final Duration ACTIVE_RETRY_AFTER = Duration.ofSeconds(30);
 
     private final JdbcClient jdbc;
-    private final Clock clock;
     private final int maxActive;
     private final int maxPerMinute;
-    private final Map<String, Deque<Long>> recentRequests = new ConcurrentHashMap<>();
+    private final RequestWindows recentRequests;
 
-    DownloadQuotas(JdbcClient jdbc, Clock clock, DownloadsProperties properties) {
+    DownloadQuotas(JdbcClient jdbc, Clock clock, DownloadsProperties properties,
+            @Value("${picflow.downloads.rate-limit-max-users:10000}") long rateLimitMaxUsers) {
         this.jdbc = jdbc;
-        this.clock = clock;
         this.maxActive = properties.maxActivePerUser();
         this.maxPerMinute = properties.maxRequestsPerMinute();
+        this.recentRequests = new RequestWindows(maxPerMinute, WINDOW, rateLimitMaxUsers, clock);
     }
 
     /** Throws 429 (with Retry-After) when {@code userId} may not request another download now. */
     void requireRoomFor(String userId) {
-        long now = clock.millis();
-        Deque<Long> window = recentRequests.computeIfAbsent(userId, user -> new ArrayDeque<>());
-        synchronized (window) {
-            while (!window.isEmpty() && window.peekFirst() <= now - WINDOW.toMillis()) {
-                window.pollFirst();
-            }
-            if (window.size() >= maxPerMinute) {
-                Duration wait = Duration.ofMillis(window.peekFirst() + WINDOW.toMillis() - now);
-                throw ProblemException.tooManyRequests("At most " + maxPerMinute + " download requests per minute", wait);
-            }
-            window.addLast(now);
-        }
+        recentRequests.tryAcquire(userId).ifPresent(wait -> {
+            throw ProblemException.tooManyRequests("At most " + maxPerMinute + " download requests per minute", wait);
+        });
         long active = jdbc.sql("SELECT count(*) FROM active_download WHERE user_id = :user")
                 .param("user", userId).query(Long.class).single();
         if (active >= maxActive) {

@@ -1,5 +1,6 @@
 package io.picflow.platform.axon;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.SQLException;
 import java.util.Collection;
 import org.axonframework.common.jdbc.ConnectionProvider;
@@ -10,6 +11,8 @@ import org.axonframework.eventhandling.deadletter.jdbc.DeadLetterSchema;
 import org.axonframework.eventhandling.deadletter.jdbc.JdbcSequencedDeadLetterQueue;
 import org.axonframework.messaging.deadletter.DeadLetter;
 import org.axonframework.messaging.deadletter.Decisions;
+import org.axonframework.messaging.deadletter.InMemorySequencedDeadLetterQueue;
+import org.axonframework.messaging.deadletter.SequencedDeadLetterQueue;
 import org.axonframework.messaging.deadletter.EnqueueDecision;
 import org.axonframework.messaging.deadletter.ThrowableCause;
 import org.springframework.dao.RecoverableDataAccessException;
@@ -56,12 +59,12 @@ public final class DeadLetterQueues {
                 .build();
     }
 
-    /** Gives each of {@code groups} a dead-letter queue in {@code table}. */
+    /** Gives each of {@code groups} a dead-letter queue in {@code table}, within {@code limits}. */
     public static ConfigurerModule register(String table, Collection<String> groups, ConnectionProvider connections,
-            TransactionManager transactions) {
+            TransactionManager transactions, DeadLetterLimits limits, MeterRegistry meters) {
         DeadLetterSchema schema = schema(table);
         return configurer -> configurer.eventProcessing(processing -> groups.forEach(group -> processing
-                .registerDeadLetterQueue(group, config -> JdbcSequencedDeadLetterQueue.<EventMessage<?>>builder()
+                .registerDeadLetterQueue(group, config -> new LimitedDeadLetterQueue<>(JdbcSequencedDeadLetterQueue.<EventMessage<?>>builder()
                         .processingGroup(group)
                         .connectionProvider(connections)
                         .transactionManager(transactions)
@@ -71,11 +74,21 @@ public final class DeadLetterQueues {
                         // Axon 4.13.0 pages two queries wrongly (AxonFramework#4544): see PagedDeadLetterStatements.
                         .statementFactory(new PagedDeadLetterStatements<>(schema, config.serializer(), config.eventSerializer()))
                         .pageSize(PagedDeadLetterStatements.PAGE_SIZE)
-                        .build())
+                        .maxSequences(limits.maxSequences())
+                        .maxSequenceSize(limits.maxSequenceSize())
+                        .build(), group, limits, meters))
                 .registerDeadLetterPolicy(group, config -> DeadLetterQueues::parkUnlessTransient)
                 // Remembers which sequences are not parked, instead of asking the table for every event.
                 .registerDeadLetteringEventHandlerInvokerConfiguration(group,
                         (config, builder) -> builder.enableSequenceIdentifierCache())));
+    }
+
+    /** A dead-letter queue in this node's memory (the cache's, a rebuild's), within {@code limits}. */
+    public static SequencedDeadLetterQueue<EventMessage<?>> inMemory(String group, DeadLetterLimits limits, MeterRegistry meters) {
+        return new LimitedDeadLetterQueue<>(InMemorySequencedDeadLetterQueue.<EventMessage<?>>builder()
+                .maxSequences(limits.maxSequences())
+                .maxSequenceSize(limits.maxSequenceSize())
+                .build(), group, limits, meters);
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.picflow.query.rebuild;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.picflow.platform.axon.DeadLetterLimits;
 import io.picflow.platform.axon.DeadLetterQueues;
 import io.picflow.platform.admin.ProcessorControlGuard;
 import io.picflow.platform.axon.InspectableJdbcTokenStore;
@@ -59,7 +61,6 @@ import org.axonframework.eventhandling.tokenstore.TokenStore;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.messaging.StreamableMessageSource;
 import org.axonframework.messaging.deadletter.DeadLetter;
-import org.axonframework.messaging.deadletter.InMemorySequencedDeadLetterQueue;
 import org.axonframework.messaging.deadletter.SequencedDeadLetterQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,6 +126,8 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
     private final Duration progressInterval;
     private final Duration handOverTimeout;
     private final int batchSize;
+    private final DeadLetterLimits deadLetterLimits;
+    private final MeterRegistry meters;
     private final Map<String, ProjectionRebuild> rebuilds = new LinkedHashMap<>();
     private final Map<String, ProjectionRebuild> running = new ConcurrentHashMap<>();
     private final ExecutorService runners = Executors.newCachedThreadPool(threads("projection-rebuild"));
@@ -136,7 +139,9 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
             TransactionManager axonTransactions, PlatformTransactionManager transactions, RebuildStream stream,
             @Value("${picflow.rebuild.progress-interval:500ms}") Duration progressInterval,
             @Value("${picflow.rebuild.hand-over-timeout:5m}") Duration handOverTimeout,
-            @Value("${picflow.rebuild.batch-size:100}") int batchSize) {
+            @Value("${picflow.rebuild.batch-size:100}") int batchSize, DeadLetterLimits deadLetterLimits, MeterRegistry meters) {
+        this.deadLetterLimits = deadLetterLimits;
+        this.meters = meters;
         this.readModels = readModels;
         this.batchedWrites = batchedWrites;
         this.dataSource = dataSource;
@@ -243,7 +248,7 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
         TokenStore liveTokens = processing.tokenStore(group);
         List<RebuildTarget> targets = readModels.targets(model);
         TokenStore tokens = rebuildTokens(liveTokens, targets);
-        InMemorySequencedDeadLetterQueue<EventMessage<?>> deadLetters = InMemorySequencedDeadLetterQueue.defaultQueue();
+        SequencedDeadLetterQueue<EventMessage<?>> deadLetters = DeadLetterQueues.inMemory(rebuildName, deadLetterLimits, meters);
         ScheduledExecutorService coordinator = Executors.newSingleThreadScheduledExecutor(threads("rebuild-" + group + "-coordinator"));
         ScheduledExecutorService workers = Executors.newScheduledThreadPool(2, threads("rebuild-" + group + "-worker"));
         boolean liveWasRunning = false;

@@ -7,6 +7,9 @@ import io.picflow.events.MetadataKeys;
 import io.picflow.events.downloads.ImageDownloadRequested;
 import io.picflow.events.downloads.ImageFetchStarted;
 import io.picflow.events.users.UserRegistered;
+import io.picflow.platform.axon.DeadLetterLimits;
+import io.picflow.platform.axon.LimitedDeadLetterQueue;
+import io.picflow.query.QuerySideConfiguration;
 import io.picflow.query.support.QuerySideTest;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,6 +57,17 @@ class DeadLetterTest extends QuerySideTest {
         // The gauge counts at most every 10 s.
         await().atMost(Duration.ofSeconds(15)).until(() -> api().get("/actuator/prometheus", null).body()
                 .contains("picflow_projections_dead_letters{group=\"users\"} 1.0"));
+    }
+
+    @Test
+    void every_group_s_dead_letter_queue_has_the_configured_limits_and_a_counter_for_reaching_them() {
+        for (String group : QuerySideConfiguration.ALL_PROCESSING_GROUPS) {
+            assertThat(processing.deadLetterQueue(group)).get().isInstanceOfSatisfying(LimitedDeadLetterQueue.class,
+                    queue -> assertThat(queue.limits()).isEqualTo(new DeadLetterLimits(1024, 1024)));
+        }
+        assertThat(api().get("/actuator/prometheus", null).body())
+                .contains("picflow_dead_letters_limit_reached_total{group=\"downloads\"} 0.0")
+                .contains("picflow_dead_letters_limit_reached_total{group=\"cache\"} 0.0");
     }
 
     @Test
