@@ -15,7 +15,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
-import org.axonframework.commandhandling.CommandExecutionException;
 import org.axonframework.modelling.command.AggregateNotFoundException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -81,16 +80,6 @@ class DownloadControlController {
             throw ProblemException.notFound("No download " + downloadId);
         } catch (TransitionNotAllowed e) {
             throw ProblemException.conflict(e.getMessage());
-        } catch (CommandExecutionException e) {
-            // A distributed command bus (Axon Server) wraps the aggregate's exception.
-            Throwable cause = e.getCause();
-            if (cause instanceof DownloadNotFound) {
-                throw ProblemException.notFound("No download " + downloadId);
-            }
-            if (cause instanceof TransitionNotAllowed) {
-                throw ProblemException.conflict(cause.getMessage());
-            }
-            throw e;
         }
         return ResponseEntity.accepted().location(URI.create("/api/downloads/" + downloadId))
                 .body(new ControlAccepted(downloadId, correlationId));

@@ -8,7 +8,6 @@ import io.picflow.command.downloads.fetch.ImageLibrarySweep;
 import java.time.Clock;
 import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -16,10 +15,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 /**
  * Sweeps the image library for files no event refers to ({@link ImageLibrarySweep}) every
  * {@code picflow.downloads.sweep-interval} (1 h), on one node at a time (a db-scheduler recurring task).
- * It reads the event store's table, so it exists only when the events are in PostgreSQL.
+ * It reads the event store's table.
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnProperty(name = "axon.axonserver.enabled", havingValue = "false", matchIfMissing = true)
 class ImageLibraryMaintenance {
 
     @Bean

@@ -1,6 +1,5 @@
 package io.picflow.platform.admin;
 
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -11,11 +10,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The event browser ({@code GET /api/admin/events}). Part of the platform, so that it exists once in
  * every application: in the standalone run, and on each side when they run apart (both read the one
- * event store). Not with the {@code axonserver} profile: the events are then in Axon Server, and an
- * empty {@code domain_event_entry} would be shown as if nothing had happened.
+ * event store).
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnProperty(name = "axon.axonserver.enabled", havingValue = "false", matchIfMissing = true)
 @Import(EventBrowserController.class)
 public class EventBrowserConfiguration {
 

@@ -32,7 +32,6 @@ import org.axonframework.eventsourcing.eventstore.jpa.SQLStateResolver;
 import org.axonframework.messaging.correlation.CorrelationDataProvider;
 import org.axonframework.serialization.jackson3.Jackson3SerializerCustomizer;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import tools.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
 
@@ -173,7 +172,6 @@ public class AxonPostgresConfiguration {
      * woken as soon as the event store has new events, instead of a 500 ms poll.
      */
     @Bean(destroyMethod = "close")
-    @ConditionalOnProperty(name = "axon.axonserver.enabled", havingValue = "false", matchIfMissing = true)
     AvailabilityNotifyingEventSource notifyingEventSource(EventStore eventStore) {
         return new AvailabilityNotifyingEventSource(eventStore);
     }
@@ -184,7 +182,6 @@ public class AxonPostgresConfiguration {
      * instead of Axon's default second. In-process appends wake consumers at once anyway.
      */
     @Bean
-    @ConditionalOnProperty(name = "axon.axonserver.enabled", havingValue = "false", matchIfMissing = true)
     @Qualifier("eventStore")
     EmbeddedEventStore eventBus(EventStorageEngine storageEngine, Configuration configuration,
             @Value("${picflow.axon.event-poll-interval:25ms}") Duration pollInterval) {

@@ -122,6 +122,7 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
     private final TransactionManager axonTransactions;
     private final TransactionTemplate handOverTransaction;
     private final RebuildStream stream;
+    private final RebuildMonitors monitors;
     private final Clock clock;
     private final Duration progressInterval;
     private final Duration handOverTimeout;
@@ -137,6 +138,7 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
             ConnectionProvider connections, Serializer serializer, @Lazy EventProcessingConfiguration processing, @Lazy EventStore eventStore,
             @Lazy @Qualifier("notifyingEventSource") StreamableMessageSource<TrackedEventMessage<?>> events,
             TransactionManager axonTransactions, PlatformTransactionManager transactions, RebuildStream stream,
+            RebuildMonitors monitors,
             @Value("${picflow.rebuild.progress-interval:500ms}") Duration progressInterval,
             @Value("${picflow.rebuild.hand-over-timeout:5m}") Duration handOverTimeout,
             @Value("${picflow.rebuild.batch-size:100}") int batchSize, DeadLetterLimits deadLetterLimits, MeterRegistry meters) {
@@ -153,6 +155,7 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
         this.axonTransactions = axonTransactions;
         this.handOverTransaction = new TransactionTemplate(transactions);
         this.stream = stream;
+        this.monitors = monitors;
         this.clock = Clock.systemUTC();
         this.progressInterval = progressInterval;
         this.handOverTimeout = handOverTimeout;
@@ -311,6 +314,7 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
         } finally {
             if (processor != null) {
                 shutDownQuietly(processor);
+                monitors.remove(rebuildName);
             }
             coordinator.shutdownNow();
             workers.shutdownNow();
@@ -412,6 +416,7 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
                 // Taken here, not in the processor's first transaction: that one sees only the shadow schema.
                 .initialToken(source -> tail)
                 .batchSize(batchSize)
+                .messageMonitor(monitors.monitor(rebuildName))
                 .build();
         Map<Class<?>, Object> writeTargets = new HashMap<>();
         targets.forEach(target -> writeTargets.putAll(target.writeTargets()));
