@@ -2,6 +2,7 @@ package io.picflow.query;
 
 import io.picflow.platform.PlatformConfiguration;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.picflow.platform.axon.AsynchronousCommits;
 import io.picflow.platform.axon.DeadLetterLimits;
 import io.picflow.platform.axon.DeadLetterQueues;
 import io.picflow.platform.axon.SchemaHistories;
@@ -40,6 +41,12 @@ public class QuerySideConfiguration {
     /** The query side's processing groups whose tokens and dead letters live in PostgreSQL (query_token_entry). */
     public static final List<String> PROCESSING_GROUPS = List.of("downloads", "images", "image-search", "favorites", "users", "live-feed");
 
+    /**
+     * The read models whose transactions commit asynchronously (AsynchronousCommits, ADR 0014): they are redone from
+     * their tokens after a crash. Not the live feed: a position sent to a WebSocket client must never be reissued.
+     */
+    public static final List<String> ASYNCHRONOUS_COMMIT_GROUPS = List.of("downloads", "images", "image-search", "favorites", "users");
+
     /** The table of the query side's tokens (rebuilds keep theirs there too, under {@code <group>.rebuild}). */
     public static final String TOKEN_TABLE = "query_token_entry";
 
@@ -76,6 +83,14 @@ public class QuerySideConfiguration {
                 .registerTransactionManager(CACHE_GROUP, config -> NoTransactionManager.instance())
                 .registerDeadLetterQueue(CACHE_GROUP, config -> DeadLetterQueues.inMemory(CACHE_GROUP, deadLetterLimits, meters))
                 .registerDeadLetterPolicy(CACHE_GROUP, config -> DeadLetterQueues::parkUnlessTransient));
+    }
+
+    /** Read-model batches do not wait for a WAL flush; see {@link #ASYNCHRONOUS_COMMIT_GROUPS}. */
+    @Bean
+    ConfigurerModule readModelsCommitAsynchronously(TransactionManager axonTransactionManager, DataSource dataSource) {
+        TransactionManager asynchronous = new AsynchronousCommits(axonTransactionManager, dataSource);
+        return configurer -> configurer.eventProcessing(processing -> ASYNCHRONOUS_COMMIT_GROUPS.forEach(group ->
+                processing.registerTransactionManager(group, config -> asynchronous)));
     }
 
     /** A failing event is parked per processing group (query_dead_letter_entry); the rest keeps moving. */

@@ -1,6 +1,7 @@
 package io.picflow.query.rebuild;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.picflow.platform.axon.AsynchronousCommits;
 import io.picflow.platform.axon.DeadLetterLimits;
 import io.picflow.platform.axon.DeadLetterQueues;
 import io.picflow.platform.admin.ProcessorControlGuard;
@@ -432,7 +433,8 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
     private TransactionManager transactions(List<RebuildTarget> targets) {
         for (RebuildTarget target : targets) {
             if (target instanceof ShadowTables tables) {
-                return tables.transactions(axonTransactions);
+                // Like the live read models: a crash fails the rebuild, which starts again (ADR 0014).
+                return tables.transactions(new AsynchronousCommits(axonTransactions, dataSource));
             }
         }
         return NoTransactionManager.instance();
