@@ -5,6 +5,10 @@ import io.picflow.platform.correlation.CorrelationLoggingInterceptor;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import javax.sql.DataSource;
+import io.picflow.platform.wakeups.WakeUpChannels;
+import io.picflow.platform.wakeups.WakeUpListener;
+import io.picflow.platform.wakeups.WakeUpNotifier;
+import io.picflow.platform.wakeups.WakeableEventStore;
 import org.flywaydb.core.Flyway;
 import org.axonframework.common.jdbc.ConnectionProvider;
 import org.axonframework.common.jdbc.UnitOfWorkAwareConnectionProviderWrapper;
@@ -177,19 +181,35 @@ public class AxonPostgresConfiguration {
     }
 
     /**
-     * The event store with a short poll interval: appends made by another process (the command side
-     * when the query side runs alone) are noticed within {@code picflow.axon.event-poll-interval}
-     * instead of Axon's default second. In-process appends wake consumers at once anyway.
+     * The event store, woken by other processes' appends through LISTEN/NOTIFY (WakeableEventStore): they are seen
+     * within milliseconds, and an idle store looks only every {@code picflow.axon.event-poll-interval} (1 s), the
+     * fallback should a notification be lost. In-process appends wake consumers at once anyway.
      */
     @Bean
     @Qualifier("eventStore")
-    EmbeddedEventStore eventBus(EventStorageEngine storageEngine, Configuration configuration,
-            @Value("${picflow.axon.event-poll-interval:25ms}") Duration pollInterval) {
-        return EmbeddedEventStore.builder()
+    WakeableEventStore eventBus(EventStorageEngine storageEngine, Configuration configuration, WakeUpNotifier notifier,
+            WakeUpListener listener, @Value("${picflow.axon.event-poll-interval:1s}") Duration pollInterval) {
+        WakeableEventStore store = new WakeableEventStore(EmbeddedEventStore.builder()
                 .storageEngine(storageEngine)
                 .messageMonitor(configuration.messageMonitor(EmbeddedEventStore.class, "eventStore"))
                 .spanFactory(configuration.getComponent(org.axonframework.eventhandling.EventBusSpanFactory.class))
-                .fetchDelay(pollInterval.toMillis())
-                .build();
+                .fetchDelay(pollInterval.toMillis()), notifier);
+        listener.subscribe(WakeUpChannels.EVENTS, store::wakeUp);
+        return store;
+    }
+
+    /** Wake-ups from other processes (LISTEN), for the event store and whatever else follows a table. */
+    @Bean
+    WakeUpListener wakeUpListener(DataSource dataSource) {
+        return new WakeUpListener(dataSource);
+    }
+
+    /**
+     * Wake-ups for other processes (NOTIFY), at most one carried by a transaction every
+     * {@code picflow.wake-ups.min-interval} (10 ms) per channel, plus a trailing one.
+     */
+    @Bean(destroyMethod = "close")
+    WakeUpNotifier wakeUpNotifier(DataSource dataSource, @Value("${picflow.wake-ups.min-interval:10ms}") Duration minInterval) {
+        return new WakeUpNotifier(dataSource, minInterval);
     }
 }

@@ -1,6 +1,8 @@
 package io.picflow.query.live;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.picflow.platform.wakeups.WakeUpChannels;
+import io.picflow.platform.wakeups.WakeUpListener;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,8 +21,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Delivers the live feed to subscribers. One tailer thread reads new frames from {@code live_feed}
- * in position order (woken by this node's projection after each commit, or on a short poll for
- * frames another node wrote) and offers each to every subscriber, which queues it without blocking.
+ * in position order (woken by this node's projection after each commit, by a NOTIFY for frames
+ * another node wrote, or, should that be lost, by a slow fallback poll) and offers each to every
+ * subscriber, which queues it without blocking.
  *
  * <p>The seam between catch-up and live frames: a subscriber is registered first, so that every frame
  * the tailer reads from then on reaches it, and only then reads what it missed up to the feed's head
@@ -48,8 +51,10 @@ class LiveFeed implements SmartLifecycle {
     private volatile Thread tailer;
     private long cursor;
 
-    LiveFeed(LiveFeedStore store, LiveProperties properties, MeterRegistry registry) {
+    LiveFeed(LiveFeedStore store, LiveProperties properties, MeterRegistry registry, WakeUpListener wakeUps) {
         this.store = store;
+        // Frames written by other query nodes (WakeUpNotifier in LiveFeedProjection); this node's own wake it directly.
+        wakeUps.subscribe(WakeUpChannels.LIVE_FEED, this::wakeUp);
         this.properties = properties;
         this.metrics = new LiveMetrics(registry, subscribers::size);
         AtomicInteger threads = new AtomicInteger();

@@ -6,6 +6,8 @@ import io.picflow.events.downloads.ImageDownloadCancelled;
 import io.picflow.events.downloads.ImageDownloadRequested;
 import io.picflow.events.downloads.ImageFetchProgressed;
 import io.picflow.events.users.UserErased;
+import io.picflow.platform.wakeups.WakeUpChannels;
+import io.picflow.platform.wakeups.WakeUpNotifier;
 import io.picflow.query.downloads.DownloadChanges;
 import java.util.Optional;
 import org.axonframework.config.ProcessingGroup;
@@ -35,9 +37,11 @@ class LiveFeedProjection {
     private final LiveFeed feed;
     private final DownloadFrames frames;
     private final WebSocketTickets tickets;
+    private final WakeUpNotifier notifier;
 
-    LiveFeedProjection(LiveFeedStore store, LiveFeed feed, JsonMapper json, WebSocketTickets tickets) {
+    LiveFeedProjection(LiveFeedStore store, LiveFeed feed, JsonMapper json, WebSocketTickets tickets, WakeUpNotifier notifier) {
         this.store = store;
+        this.notifier = notifier;
         this.feed = feed;
         this.tickets = tickets;
         this.frames = new DownloadFrames(json);
@@ -69,6 +73,9 @@ class LiveFeedProjection {
                 (String) message.getMetaData().get(MetadataKeys.CORRELATION_ID));
         Optional<Long> position = store.append(message.getIdentifier(), type, event.downloadId(), owner, message.getTimestamp(),
                 event instanceof ImageFetchProgressed, text);
+        if (position.isPresent()) {
+            notifier.changed(WakeUpChannels.LIVE_FEED); // other query nodes' tailers look at once after the commit
+        }
         if (event instanceof ImageDownloadCancelled cancelled && cancelled.expired()) {
             // Expired by retention: subscribers see the cancellation, and the download leaves the current state.
             store.forgetDownload(event.downloadId());

@@ -9,8 +9,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param bufferFrames         frames queued per connection before a slow reader is closed with 4429
  *                             (progress frames are coalesced first, so these are mostly state changes)
  * @param catchUpBufferFrames  live frames held per connection while it is still catching up
- * @param pollInterval         how often the tailer looks for frames written by another node; frames
- *                             written by this node wake it at once
+ * @param pollInterval         the fallback look for frames written by another node, should their NOTIFY be
+ *                             lost; frames of other nodes wake the tailer by NOTIFY, this node's directly
  * @param sendTimeout          how long one frame may take to leave before the connection is given up
  * @param currentStateLimit    how many downloads a connection without {@code after=} is shown (latest first)
  * @param maxConnections       open connections per node; beyond, new ones are closed with 1013 (try again later)

@@ -7,6 +7,13 @@ import io.picflow.devservices.ApiClient;
 import io.picflow.devservices.TestServices;
 import io.picflow.devservices.TestTokens;
 import java.net.InetAddress;
+import java.time.Duration;
+import java.util.UUID;
+import org.axonframework.common.stream.BlockingStream;
+import org.axonframework.eventhandling.GenericEventMessage;
+import org.axonframework.eventhandling.TrackedEventMessage;
+import org.axonframework.eventsourcing.eventstore.EventStore;
+import org.springframework.transaction.support.TransactionTemplate;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -27,17 +34,22 @@ import mockwebserver3.RecordedRequest;
 import okio.Buffer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Two command nodes on one PostgreSQL, both taking pause and resume of the same download while
- * its fetch reports progress: every lost optimistic-concurrency race is retried, and an answer is a 202 or a 409
- * (a transition the download's state does not allow, or a race lost too often), never a 500.
+ * Two command nodes on one PostgreSQL. Both take pause and resume of the same download while its fetch reports
+ * progress: every lost optimistic-concurrency race is retried, and an answer is a 202 or a 409 (a transition the
+ * download's state does not allow, or a race lost too often), never a 500. And an event one node appends reaches the
+ * other at once by LISTEN/NOTIFY: their fallback poll is an hour here.
  */
-class TwoNodeControlRaceTest {
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TwoCommandNodesTest {
 
     private static MockWebServer server;
     private static ConfigurableApplicationContext first;
@@ -60,6 +72,8 @@ class TwoNodeControlRaceTest {
         properties.put("picflow.downloads.allow-private-addresses", "true");
         properties.put("server.port", "0");
         properties.put("server.address", "127.0.0.1");
+        // Only a NOTIFY can tell a node of the other's appends in time.
+        properties.put("picflow.axon.event-poll-interval", "1h");
         // As command-line arguments: they override the defaults in the properties files, as in a deployment.
         String[] arguments = properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
         first = new SpringApplicationBuilder(CommandSideApplication.class).run(arguments);
@@ -78,6 +92,7 @@ class TwoNodeControlRaceTest {
     }
 
     @Test
+    @Order(2)
     void controls_racing_on_two_nodes_answer_202_or_409_never_500() throws Exception {
         String token = TestTokens.user("racer");
         HttpResponse<String> accepted = api(first).postJson("/api/downloads", token, "{\"url\":\"" + server.url("/big.png") + "\"}");
@@ -115,6 +130,25 @@ class TwoNodeControlRaceTest {
 
         assertThat(failures).as("statuses " + statuses).isEmpty();
         assertThat(statuses.get(202)).as("statuses " + statuses).isNotNull();
+    }
+
+    @Test
+    @Order(1) // while nothing else happens: an append of the second node's own would wake it too
+    void an_event_appended_on_one_node_reaches_the_other_by_notification_not_by_its_poll() throws Exception {
+        EventStore firstStore = first.getBean(EventStore.class);
+        EventStore secondStore = second.getBean(EventStore.class);
+        // Make sure the second node's producer is idle, waiting out its hour, before the append.
+        try (BlockingStream<TrackedEventMessage<?>> stream = secondStore.openStream(secondStore.createHeadToken())) {
+            assertThat(stream.hasNextAvailable(300, TimeUnit.MILLISECONDS)).isFalse();
+            String marker = "wake-up-" + UUID.randomUUID();
+            long appendedAt = System.nanoTime();
+            first.getBean(TransactionTemplate.class).executeWithoutResult(status ->
+                    firstStore.publish(GenericEventMessage.asEventMessage(marker)));
+
+            assertThat(stream.hasNextAvailable(10, TimeUnit.SECONDS)).as("the other node's append within 10 s").isTrue();
+            assertThat(stream.nextAvailable().getPayload()).isEqualTo(marker);
+            assertThat(Duration.ofNanos(System.nanoTime() - appendedAt)).isLessThan(Duration.ofSeconds(10));
+        }
     }
 
     private static ApiClient api(ConfigurableApplicationContext node) {
