@@ -58,8 +58,9 @@ public class CommandSideConfiguration {
     }
 
     @Bean
-    ConfigurerModule commandSideTokenStores(ConnectionProvider connections) {
-        return SideTokenStores.register("command_token_entry", PROCESSORS, connections);
+    ConfigurerModule commandSideTokenStores(ConnectionProvider connections,
+            @Value("${picflow.axon.claim-timeout:60s}") Duration claimTimeout) {
+        return SideTokenStores.register("command_token_entry", PROCESSORS, connections, claimTimeout);
     }
 
     /** Process managers' state, snake_case on PostgreSQL (tables in db/migration/command). */

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.axonframework.config.EventProcessingConfiguration;
-import org.axonframework.eventhandling.TrackingEventProcessor;
+import org.axonframework.eventhandling.pooled.PooledStreamingEventProcessor;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
@@ -29,7 +29,7 @@ class EventProcessorMetricsTest extends CommandSideTest {
 
     @Test
     void every_processor_reports_its_latency_and_capacity_once_it_has_seen_an_event() {
-        assertThat(processing.eventProcessor(PROCESS_MANAGER)).containsInstanceOf(TrackingEventProcessor.class);
+        assertThat(processing.eventProcessor(PROCESS_MANAGER)).containsInstanceOf(PooledStreamingEventProcessor.class);
         List<String> processors = List.copyOf(processing.eventProcessors().keySet());
 
         // Its events go through every processor; an address the fetch refuses before connecting ends the download soon.

@@ -7,6 +7,7 @@ import io.picflow.platform.axon.DeadLetterLimits;
 import io.picflow.platform.axon.DeadLetterQueues;
 import io.picflow.platform.axon.SchemaHistories;
 import io.picflow.platform.axon.SideTokenStores;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
@@ -16,6 +17,7 @@ import org.axonframework.common.transaction.NoTransactionManager;
 import org.axonframework.config.ConfigurerModule;
 import org.axonframework.eventhandling.tokenstore.inmemory.InMemoryTokenStore;
 import org.flywaydb.core.Flyway;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -67,8 +69,9 @@ public class QuerySideConfiguration {
     }
 
     @Bean
-    ConfigurerModule querySideTokenStores(ConnectionProvider connections) {
-        return SideTokenStores.register(TOKEN_TABLE, PROCESSING_GROUPS, connections);
+    ConfigurerModule querySideTokenStores(ConnectionProvider connections,
+            @Value("${picflow.axon.claim-timeout:60s}") Duration claimTimeout) {
+        return SideTokenStores.register(TOKEN_TABLE, PROCESSING_GROUPS, connections, claimTimeout);
     }
 
     /**

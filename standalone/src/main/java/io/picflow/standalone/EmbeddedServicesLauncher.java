@@ -56,7 +56,7 @@ class EmbeddedServicesLauncher implements ApplicationListener<ApplicationEnviron
             Path home = ElasticsearchDistribution.pinned().unpackedInto(cache);
             ElasticsearchServer elasticsearch = ElasticsearchServer.launch(home, dataDirectory.resolve("elasticsearch"),
                     environment.getProperty("picflow.embedded.elasticsearch-port", Integer.class, 0),
-                    environment.getProperty("picflow.embedded.elasticsearch-heap-mb", Integer.class, 512));
+                    environment.getProperty("picflow.embedded.elasticsearch-heap-mb", Integer.class, 512), true);
             SpringApplication.getShutdownHandlers().add(elasticsearch::close);
             provided.put("picflow.elasticsearch.url", elasticsearch.url());
             // Start-up does not wait for it: health reports it DOWN until it is ready.

@@ -37,8 +37,10 @@ class CrashRecoveryIT {
         environment.put("PICFLOW_STORAGE_DIR", work.resolve("images").toString());
         // The default overall timeout (10 min): the killed process's fetches must be taken over once its heartbeat is
         // stale (6 s here), not when their watchdog's cap (12 min) runs out.
+        // The restarted process is a new owner: it takes the killed one's processor segments once their claims are
+        // 9 s old (the default, 60 s, would only make the test slower).
         String[] arguments = {"--picflow.downloads.retry.base-delay=200ms", "--picflow.downloads.heartbeat-interval=2s",
-                "--picflow.downloads.heartbeat-stale-after=6s"};
+                "--picflow.downloads.heartbeat-stale-after=6s", "--picflow.axon.claim-timeout=9s"};
         String token = TestTokens.user("alice");
         List<String> locations = new ArrayList<>();
 

@@ -182,13 +182,13 @@ public class AxonPostgresConfiguration {
 
     /**
      * The event store, woken by other processes' appends through LISTEN/NOTIFY (WakeableEventStore): they are seen
-     * within milliseconds, and an idle store looks only every {@code picflow.axon.event-poll-interval} (1 s), the
+     * within milliseconds, and an idle store looks only every {@code picflow.axon.event-poll-interval} (5 s), the
      * fallback should a notification be lost. In-process appends wake consumers at once anyway.
      */
     @Bean
     @Qualifier("eventStore")
     WakeableEventStore eventBus(EventStorageEngine storageEngine, Configuration configuration, WakeUpNotifier notifier,
-            WakeUpListener listener, @Value("${picflow.axon.event-poll-interval:1s}") Duration pollInterval) {
+            WakeUpListener listener, @Value("${picflow.axon.event-poll-interval:5s}") Duration pollInterval) {
         WakeableEventStore store = new WakeableEventStore(EmbeddedEventStore.builder()
                 .storageEngine(storageEngine)
                 .messageMonitor(configuration.messageMonitor(EmbeddedEventStore.class, "eventStore"))

@@ -1,5 +1,6 @@
 package io.picflow.platform.axon;
 
+import java.time.Duration;
 import java.util.Collection;
 import org.axonframework.common.jdbc.ConnectionProvider;
 import org.axonframework.config.ConfigurerModule;
@@ -29,13 +30,23 @@ public final class SideTokenStores {
                 .build();
     }
 
-    /** Registers {@code table} as the token store of each of {@code processors}. */
-    public static ConfigurerModule register(String table, Collection<String> processors, ConnectionProvider connections) {
+    /**
+     * Registers {@code table} as the token store of each of {@code processors} (pooled processors), with claims that
+     * another node may take over once they are {@code claimTimeout} old, and that their owner extends every third of
+     * it while it has nothing to process. (How often a node looks for unclaimed segments is each processor's
+     * {@code token-claim-interval} property: Spring's processor settings are applied after this.) Each extension is a write: with Axon's defaults (10 s, extended every 5 s)
+     * an idle service wrote its token tables several times a second (ADR 0014).
+     */
+    public static ConfigurerModule register(String table, Collection<String> processors, ConnectionProvider connections,
+            Duration claimTimeout) {
         TokenSchema schema = schema(table);
-        return configurer -> configurer.eventProcessing(processing -> processors.forEach(processor ->
-                processing.registerTokenStore(processor, config -> new InspectableJdbcTokenStore(JdbcTokenStore.builder()
+        return configurer -> configurer.eventProcessing(processing -> processors.forEach(processor -> processing
+                .registerTokenStore(processor, config -> new InspectableJdbcTokenStore(JdbcTokenStore.builder()
                         .connectionProvider(connections)
                         .serializer(config.serializer())
-                        .schema(schema)))));
+                        .schema(schema)
+                        .claimTimeout(claimTimeout)))
+                .registerPooledStreamingEventProcessorConfiguration(processor, (config, builder) -> builder
+                        .claimExtensionThreshold(claimTimeout.toMillis() / 3))));
     }
 }
