@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
  * Each user's recent requests, for a per-user rate (a sliding window). Bounded in memory: a user's window is
  * dropped one window length after their last request (it would be empty by then anyway), and at most
  * {@code maxUsers} windows are kept, the least recently used going first; a user dropped that way only gets a
- * fresh window early. A window is a ring of the last {@code maxPerWindow} request times, so a user costs at
- * most {@code 8 * maxPerWindow} bytes.
+ * fresh window early. A window is a ring of the user's request times within the window, grown as needed, so a
+ * user costs 8 bytes per request in the last window (at most {@code 8 * maxPerWindow}).
  */
 final class RequestWindows {
 
@@ -45,14 +45,22 @@ final class RequestWindows {
         return windows.estimatedSize();
     }
 
+    /**
+     * A user's recent request times, oldest first, in a ring that grows as needed up to the limit: a generous
+     * limit (say a million a minute) costs a user only what they actually sent.
+     */
     private static final class Window {
 
-        private final long[] times;
+        private static final int INITIAL_CAPACITY = 8;
+
+        private final int limit;
+        private long[] times;
         private int first;
         private int size;
 
-        Window(int capacity) {
-            this.times = new long[capacity];
+        Window(int limit) {
+            this.limit = limit;
+            this.times = new long[Math.min(limit, INITIAL_CAPACITY)];
         }
 
         synchronized Optional<Duration> tryAcquire(long now, long windowMillis) {
@@ -60,12 +68,24 @@ final class RequestWindows {
                 first = (first + 1) % times.length;
                 size--;
             }
-            if (size == times.length) {
+            if (size == limit) {
                 return Optional.of(Duration.ofMillis(times[first] + windowMillis - now));
+            }
+            if (size == times.length) {
+                grow();
             }
             times[(first + size) % times.length] = now;
             size++;
             return Optional.empty();
+        }
+
+        private void grow() {
+            long[] larger = new long[(int) Math.min(limit, 2L * times.length)];
+            for (int i = 0; i < size; i++) {
+                larger[i] = times[(first + i) % times.length];
+            }
+            times = larger;
+            first = 0;
         }
     }
 }

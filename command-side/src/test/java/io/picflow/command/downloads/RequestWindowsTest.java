@@ -45,6 +45,19 @@ class RequestWindowsTest {
     }
 
     @Test
+    void a_huge_limit_costs_only_the_requests_made_and_still_holds() {
+        RequestWindows windows = new RequestWindows(Integer.MAX_VALUE, Duration.ofMinutes(1), 100_000, clock);
+        for (int user = 0; user < 10_000; user++) {
+            assertThat(windows.tryAcquire("user-" + user)).isEmpty(); // a full-size ring each would be 17 GB per user
+        }
+        RequestWindows tight = new RequestWindows(100, Duration.ofMinutes(1), 10, clock);
+        for (int i = 0; i < 100; i++) {
+            assertThat(tight.tryAcquire("ann")).isEmpty();
+        }
+        assertThat(tight.tryAcquire("ann")).contains(Duration.ofMinutes(1));
+    }
+
+    @Test
     void windows_of_users_who_stopped_asking_are_dropped() {
         RequestWindows windows = new RequestWindows(3, Duration.ofMinutes(1), 100, clock);
         for (int user = 0; user < 50; user++) {
