@@ -31,8 +31,11 @@ import java.util.regex.Pattern;
  * PostgreSQL from {@code /proc/<pid>/stat}. The reading's own transaction is a read-only commit: each phase
  * subtracts the meter's readings inside it. The xid and the LSN are exact at the instant of the reading; the
  * pg_stat counters reach the statistics collector late (PostgreSQL 14: a backend reports at most every 500 ms,
- * and a backend that goes idle within 500 ms of its last report keeps the rest until its next transaction),
- * so a phase ends only when the service has been quiet for {@link #QUIET_SECONDS} readings in a row.
+ * and a backend that goes idle within 500 ms of its last report keeps the rest until its next transaction).
+ *
+ * <p>Each phase starts when the service is quiet ({@link #QUIET_SECONDS} quiet seconds in a row) and is read
+ * twice at its end: at its last answer (the phase's window), and again once the service is quiet (the work the
+ * phase left running, such as the downloads that accepted requests started, and the late statistics).
  */
 final class WorkMeter implements AutoCloseable {
 
@@ -56,7 +59,7 @@ final class WorkMeter implements AutoCloseable {
                                           (omit: no database counters, no INSERT ceiling)
                   --service-pid PID       the service JVM's pid, for its CPU time (omit: no service CPU)
                   --idle-seconds N        idle phase before the load, 0 for none (default 30)
-                  --quiet-timeout S       longest wait for the service to go quiet after a phase (default 120)
+                  --quiet-timeout S       longest wait for the service to go quiet after a phase (default 300)
                   --pg-threads N          connections for the INSERT ceiling (default 32)
                   --pg-seconds N          duration of the INSERT ceiling (default 5)
                   --pg-user NAME          database user (default postgres)
@@ -73,7 +76,7 @@ final class WorkMeter implements AutoCloseable {
             String password = values.remove("pg-password");
             Long pid = BenchSupport.number(values, "service-pid", Long::parseLong);
             return new Options(jdbcUrl, user == null ? "postgres" : user, password == null ? "" : password, pid,
-                    atLeast(values, "idle-seconds", 30, 0), atLeast(values, "quiet-timeout", 120, 1),
+                    atLeast(values, "idle-seconds", 30, 0), atLeast(values, "quiet-timeout", 300, 1),
                     atLeast(values, "pg-threads", 32, 1), atLeast(values, "pg-seconds", 5, 1));
         }
 
@@ -106,47 +109,43 @@ final class WorkMeter implements AutoCloseable {
     record Reading(long seq, long nanos, Counters counters) {
     }
 
-    /**
-     * What a phase cost, totals over the phase (the meter's own transactions subtracted). NaN where not measured.
-     * {@code jvmPhaseMs} covers the phase itself (first request to last answer); everything else runs until quiet.
-     */
-    record Amounts(double commits, double rollbacks, double xids, double walBytes, double walRecords, double walSyncs,
-            double jvmMs, double jvmPhaseMs, double pgMs) {
+    /** What a phase cost over some seconds, totals (the meter's own transactions subtracted). NaN where not measured. */
+    record Amounts(double seconds, double commits, double rollbacks, double xids, double walBytes, double walRecords,
+            double walSyncs, double jvmMs, double pgMs) {
 
+        /** These amounts less {@code times} x {@code o} (not the seconds). */
         Amounts minus(Amounts o, double times) {
-            return new Amounts(commits - times * o.commits, rollbacks - times * o.rollbacks, xids - times * o.xids,
-                    walBytes - times * o.walBytes, walRecords - times * o.walRecords, walSyncs - times * o.walSyncs,
-                    jvmMs - times * o.jvmMs, jvmPhaseMs - times * o.jvmPhaseMs, pgMs - times * o.pgMs);
+            return new Amounts(seconds, commits - times * o.commits, rollbacks - times * o.rollbacks,
+                    xids - times * o.xids, walBytes - times * o.walBytes, walRecords - times * o.walRecords,
+                    walSyncs - times * o.walSyncs, jvmMs - times * o.jvmMs, pgMs - times * o.pgMs);
         }
 
+        /** These amounts times {@code factor} (not the seconds). */
         Amounts times(double factor) {
-            return new Amounts(commits * factor, rollbacks * factor, xids * factor, walBytes * factor,
-                    walRecords * factor, walSyncs * factor, jvmMs * factor, jvmPhaseMs * factor, pgMs * factor);
+            return new Amounts(seconds, commits * factor, rollbacks * factor, xids * factor, walBytes * factor,
+                    walRecords * factor, walSyncs * factor, jvmMs * factor, pgMs * factor);
+        }
+
+        Amounts perSecond() {
+            return times(1.0 / seconds);
         }
     }
 
     /**
      * One measured phase: {@code units} of work ({@code unit} names them) done in {@code phaseSeconds} of the
-     * benchmark's own wall clock; the counters ran {@code windowSeconds}, until the service was quiet (or not,
-     * after the quiet timeout).
+     * benchmark's own clock. {@code window}: from the start to the phase's last answer; {@code total}: until the
+     * service was quiet again ({@code quiet} false: the quiet timeout passed first).
      */
-    record Work(String name, String unit, long units, double phaseSeconds, double windowSeconds, Amounts total,
-            boolean quiet, String note) {
+    record Work(String name, String unit, long units, double phaseSeconds, Amounts window, Amounts total, boolean quiet,
+            String note) {
 
         double unitsPerSecond() {
             return phaseSeconds > 0 ? units / phaseSeconds : Double.NaN;
         }
 
-        Amounts perUnit() {
-            return total.times(units > 0 ? 1.0 / units : Double.NaN);
-        }
-
-        Amounts perSecond() {
-            return total.times(1.0 / windowSeconds);
-        }
-
-        Work withNote(String name, Amounts total, String note) {
-            return new Work(name, unit, units, phaseSeconds, windowSeconds, total, quiet, note);
+        /** The same phase with other amounts: a correction, such as the client's own requests subtracted. */
+        Work corrected(String name, Amounts window, Amounts total, String note) {
+            return new Work(name, unit, units, phaseSeconds, window, total, quiet, note);
         }
     }
 
@@ -212,7 +211,8 @@ final class WorkMeter implements AutoCloseable {
     final class Phase {
         private final String name;
         private final Reading begin;
-        private final String note;
+        private String note;
+        private Reading last;
 
         private Phase(String name, Reading begin, String note) {
             this.name = name;
@@ -220,17 +220,27 @@ final class WorkMeter implements AutoCloseable {
             this.note = note;
         }
 
-        /** Call right after the phase's last answer: marks the phase's CPU, then waits for quiet and reads. */
+        /** Reads at the phase's last answer (done by {@link #end} if not called before). */
+        void last() throws SQLException, IOException {
+            last = read();
+        }
+
+        /** Adds a note to the phase's report. */
+        void note(String text) {
+            note = note == null ? text : note + "; " + text;
+        }
+
+        /** Call right after the phase's last answer: reads at once, then waits for quiet and reads again. */
         Work end(String unit, long units, double phaseSeconds) throws SQLException, IOException, InterruptedException {
-            long jvmAtEnd = jvmTicks();
+            if (last == null) {
+                last();
+            }
             boolean quiet = awaitQuiet();
             Reading end = read();
-            Amounts total = difference(begin, end, jvmAtEnd);
-            String notes = note;
             if (!quiet) {
-                notes = (notes == null ? "" : notes + "; ") + "not quiet after " + options.quietTimeoutSeconds() + " s";
+                note("not quiet after " + options.quietTimeoutSeconds() + " s");
             }
-            return new Work(name, unit, units, phaseSeconds, seconds(end.nanos() - begin.nanos()), total, quiet, notes);
+            return new Work(name, unit, units, phaseSeconds, difference(begin, last), difference(begin, end), quiet, note);
         }
     }
 
@@ -248,11 +258,11 @@ final class WorkMeter implements AutoCloseable {
             TimeUnit.NANOSECONDS.sleep(left);
         }
         Reading end = read(); // idle on both sides: the collector's delay is the same at each end, no need to wait
-        double window = seconds(end.nanos() - phase.begin.nanos());
-        Work work = new Work("idle", "second", Math.round(window), window, window,
-                difference(phase.begin, end, end.counters().jvmTicks()), true, phase.note);
-        if (!Double.isNaN(work.perSecond().xids())) {
-            idleXidsPerSecond = work.perSecond().xids();
+        Amounts amounts = difference(phase.begin, end);
+        Work work = new Work("idle", "second", Math.round(amounts.seconds()), amounts.seconds(), amounts, amounts, true,
+                phase.note);
+        if (!Double.isNaN(amounts.xids())) {
+            idleXidsPerSecond = amounts.perSecond().xids();
         }
         return work;
     }
@@ -267,7 +277,8 @@ final class WorkMeter implements AutoCloseable {
             return true;
         }
         double maxXids = Math.max(MIN_QUIET_XIDS, 3 * idleXidsPerSecond);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.quietTimeoutSeconds());
+        long started = System.nanoTime();
+        long deadline = started + TimeUnit.SECONDS.toNanos(options.quietTimeoutSeconds());
         Reading previous = read();
         int quietSeconds = 0;
         while (quietSeconds < QUIET_SECONDS) {
@@ -286,26 +297,25 @@ final class WorkMeter implements AutoCloseable {
             quietSeconds = quietDb && quietJvm ? quietSeconds + 1 : 0;
             previous = current;
         }
+        progress("quiet after %.0f s", seconds(System.nanoTime() - started));
         return true;
     }
 
-    private Amounts difference(Reading begin, Reading end, long jvmAtPhaseEnd) {
+    private Amounts difference(Reading begin, Reading end) {
         Counters a = begin.counters();
         Counters b = end.counters();
         boolean db = connection != null;
         // Each reading after `begin`, up to and including `end`, committed one read-only transaction of the meter's
         // own (the first reading's is counted by the second, and so on): not the service's work.
         double own = end.seq() - begin.seq();
-        double jvmMs = options.servicePid() == null ? Double.NaN : millis(b.jvmTicks() - a.jvmTicks());
-        double jvmPhaseMs = options.servicePid() == null ? Double.NaN : millis(jvmAtPhaseEnd - a.jvmTicks());
-        return new Amounts(
+        return new Amounts(seconds(end.nanos() - begin.nanos()),
                 db ? b.commits() - a.commits() - own : Double.NaN,
                 db ? b.rollbacks() - a.rollbacks() : Double.NaN,
                 db ? b.nextXid() - a.nextXid() : Double.NaN,
                 db ? b.walPosition() - a.walPosition() : Double.NaN,
                 db ? b.walRecords() - a.walRecords() : Double.NaN,
                 db ? b.walSyncs() - a.walSyncs() : Double.NaN,
-                jvmMs, jvmPhaseMs,
+                options.servicePid() == null ? Double.NaN : millis(b.jvmTicks() - a.jvmTicks()),
                 db ? millis(b.pgTicks() - a.pgTicks()) : Double.NaN);
     }
 
@@ -425,11 +435,13 @@ final class WorkMeter implements AutoCloseable {
         out.println("## Units of work");
         out.println();
         out.println("- counters: " + describe());
-        out.println("- per unit: commits and rollbacks from pg_stat_database (the meter's own reads subtracted), WAL-writing"
-                + " transactions = transaction ids handed out, WAL flushes = pg_stat_wal.wal_sync, WAL bytes = WAL position"
-                + " moved; from just before the phase until the service was quiet again (bench/README.md, \"Units of work\")");
-        out.println("- service JVM CPU (phase): the phase alone; (until quiet): with the work the phase left running;"
-                + " PostgreSQL CPU: the postmaster and all its processes, until quiet");
+        out.println("- commits and rollbacks: pg_stat_database of the service's database, less the meter's own reads;"
+                + " WAL-writing transactions: transaction ids handed out (txid_snapshot_xmax); WAL flushes:"
+                + " pg_stat_wal.wal_sync; WAL bytes: how far pg_current_wal_lsn() moved; CPU: utime + stime from /proc,"
+                + " the service JVM alone, and PostgreSQL's postmaster with all its processes (bench/README.md,"
+                + " \"Units of work\")");
+        out.println("- each phase starts once the service is quiet; row \"<phase>\": up to its last answer; row"
+                + " \"<phase>, until quiet\": until the service is quiet again, with the work the phase left running");
         out.println();
         InsertCeiling.print(out, ceiling);
         out.println();
@@ -441,15 +453,15 @@ final class WorkMeter implements AutoCloseable {
 
     /** The idle table: per second, next to the ceiling's per second, and the ratio. */
     static void printIdle(PrintStream out, Work idle, InsertCeiling.Result ceiling) {
-        out.println(format("### Idle: %.0f s with no requests", idle.windowSeconds()));
+        out.println(format("### Idle: %.0f s with no requests", idle.total().seconds()));
         out.println();
         out.println("| per second | transactions (commits + rollbacks) | WAL-writing transactions (xids) | WAL flushes | WAL records | WAL bytes | service JVM CPU ms | PostgreSQL CPU ms |");
         out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
-        Amounts rate = idle.perSecond();
+        Amounts rate = idle.total().perSecond();
         out.println(idleRow("idle", rate));
         if (ceiling != null && ceiling.work() != null) {
-            Amounts ceilingRate = ceiling.work().total().times(1.0 / ceiling.wallSeconds());
-            out.println(idleRow(format("INSERT ceiling, %d connections", ceiling.connections()), ceilingRate));
+            Amounts ceilingRate = ceiling.work().window().perSecond();
+            out.println(idleRow(ceiling.work().name(), ceilingRate));
             out.println(format("| idle / ceiling | %s | %s | %s | %s | %s | | %s |",
                     percent(rate.commits() + rate.rollbacks(), ceilingRate.commits() + ceilingRate.rollbacks()),
                     percent(rate.xids(), ceilingRate.xids()), percent(rate.walSyncs(), ceilingRate.walSyncs()),
@@ -478,59 +490,69 @@ final class WorkMeter implements AutoCloseable {
     }
 
     /**
-     * The units table (per unit of each phase, and the INSERT ceiling's per insert), then the same divided by the
-     * ceiling's per-insert figures.
+     * The units table (per unit of each phase, up to its last answer and until quiet, and the INSERT ceiling's per
+     * insert), then the same divided by the ceiling's per-insert figures.
      */
     static void printUnits(PrintStream out, List<Work> phases, InsertCeiling.Result ceiling, InsertCeiling.Result single) {
         Work reference = ceiling == null ? null : ceiling.work();
-        out.println("| phase | units | units/s | % of INSERT ceiling/s | commits | rollbacks | WAL-writing tx (xids) | WAL flushes | WAL bytes | service JVM CPU ms (phase) | service JVM CPU ms (until quiet) | PostgreSQL CPU ms |");
-        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        out.println("### Per unit of work");
+        out.println();
+        out.println("| phase | units | units/s | % of INSERT ceiling/s | commits | rollbacks | WAL-writing tx (xids) | WAL flushes | WAL bytes | service JVM CPU ms | PostgreSQL CPU ms |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Work work : phases) {
-            out.println(unitsRow(work, reference));
+            out.println(unitsRow(work.name(), work, work.window(), true, reference));
+            out.println(unitsRow(work.name() + ", until quiet", work, work.total(), false, reference));
         }
         for (InsertCeiling.Result result : new InsertCeiling.Result[] {ceiling, single}) {
             if (result != null && result.work() != null) {
-                out.println(unitsRow(result.work(), reference));
+                out.println(unitsRow(result.work().name(), result.work(), result.work().window(), true, reference));
             }
         }
         out.println();
+        for (Work work : phases) {
+            out.println(format("- %s: %d %ss in %.1f s; counters over %.1f s up to the last answer, %.1f s until quiet%s",
+                    work.name(), work.units(), work.unit(), work.phaseSeconds(), work.window().seconds(),
+                    work.total().seconds(), work.note() == null ? "" : "; " + work.note()));
+        }
         if (reference == null) {
+            out.println();
             out.println("(no INSERT ceiling: no --jdbc-url)");
             out.println();
             return;
         }
-        Amounts base = reference.perUnit();
-        out.println("Per unit divided by the same per INSERT of the ceiling (units/s: divided by inserts/s):");
+        Amounts base = perUnit(reference, reference.window());
         out.println();
-        out.println("| phase | units/s | commits | WAL-writing tx (xids) | WAL flushes | WAL bytes | PostgreSQL CPU ms |");
-        out.println("|---|---:|---:|---:|---:|---:|---:|");
-        for (Work work : phases) {
-            Amounts per = work.perUnit();
-            out.println(format("| %s | %s | %s | %s | %s | %s | %s |", work.name(),
-                    ratio(work.unitsPerSecond(), reference.unitsPerSecond()), ratio(per.commits(), base.commits()),
-                    ratio(per.xids(), base.xids()), ratio(per.walSyncs(), base.walSyncs()),
-                    ratio(per.walBytes(), base.walBytes()), ratio(per.pgMs(), base.pgMs())));
-        }
+        out.println(format("Per unit divided by the same per INSERT of the ceiling (%s: %s commits, %s xids, %s WAL flushes,"
+                        + " %s WAL bytes, %s PostgreSQL CPU ms per insert):", reference.name(), number(base.commits(), 3),
+                number(base.xids(), 3), number(base.walSyncs(), 3), number(base.walBytes(), 0), number(base.pgMs(), 3)));
         out.println();
+        out.println("| phase | commits | WAL-writing tx (xids) | WAL flushes | WAL bytes | PostgreSQL CPU ms |");
+        out.println("|---|---:|---:|---:|---:|---:|");
         for (Work work : phases) {
-            if (work.note() != null) {
-                out.println("- " + work.name() + ": " + work.note());
-            }
-        }
-        for (Work work : phases) {
-            out.println(format("- %s: counters over %.1f s (the phase's %.1f s, then until quiet)", work.name(),
-                    work.windowSeconds(), work.phaseSeconds()));
+            out.println(ratioRow(work.name(), perUnit(work, work.window()), base));
+            out.println(ratioRow(work.name() + ", until quiet", perUnit(work, work.total()), base));
         }
         out.println();
     }
 
-    private static String unitsRow(Work work, Work reference) {
-        Amounts per = work.perUnit();
-        return format("| %s | %d %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", work.name(), work.units(),
-                work.unit() + (work.units() == 1 ? "" : "s"), number(work.unitsPerSecond(), 1),
-                reference == null ? "" : percent(work.unitsPerSecond(), reference.unitsPerSecond()),
+    static Amounts perUnit(Work work, Amounts amounts) {
+        return amounts.times(work.units() > 0 ? 1.0 / work.units() : Double.NaN);
+    }
+
+    /** A row of the units table; {@code rates}: with units/s and its share of the ceiling's (null: none). */
+    private static String unitsRow(String name, Work work, Amounts amounts, boolean rates, Work reference) {
+        Amounts per = perUnit(work, amounts);
+        return format("| %s | %d %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", name, work.units(),
+                work.unit() + (work.units() == 1 ? "" : "s"), rates ? number(work.unitsPerSecond(), 1) : "",
+                rates && reference != null ? percent(work.unitsPerSecond(), reference.unitsPerSecond()) : "",
                 number(per.commits(), 2), number(per.rollbacks(), 2), number(per.xids(), 2), number(per.walSyncs(), 2),
-                number(per.walBytes(), 0), number(per.jvmPhaseMs(), 2), number(per.jvmMs(), 2), number(per.pgMs(), 2));
+                number(per.walBytes(), 0), number(per.jvmMs(), 2), number(per.pgMs(), 2));
+    }
+
+    private static String ratioRow(String name, Amounts per, Amounts base) {
+        return format("| %s | %s | %s | %s | %s | %s |", name, ratio(per.commits(), base.commits()),
+                ratio(per.xids(), base.xids()), ratio(per.walSyncs(), base.walSyncs()),
+                ratio(per.walBytes(), base.walBytes()), ratio(per.pgMs(), base.pgMs()));
     }
 
     static String number(double value, int decimals) {
