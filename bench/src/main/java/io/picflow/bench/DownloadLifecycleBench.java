@@ -277,7 +277,7 @@ public final class DownloadLifecycleBench {
         LifecycleUnits.Started metered = units.begin("network batch");
         PicflowRun picflow = picflow(api, token, urls, set, timeoutNanos);
         LifecycleImageServer.SetStats picflowServed = server.resetSetStats();
-        units.end(metered, "network batch", picflow.completion(), picflow.wallSeconds());
+        units.end(metered, picflow.completion(), picflow.wallSeconds());
         progress("network: picflow %d completed, %d failed in %.2f s", picflow.completion().completed(),
                 picflow.completion().failed(), picflow.wallSeconds());
 
@@ -405,7 +405,7 @@ public final class DownloadLifecycleBench {
         LifecycleUnits.Started metered = units.begin("cpu batch");
         PicflowRun picflow = picflow(api, token, urls, set, timeoutNanos);
         LifecycleImageServer.SetStats served = server.resetSetStats();
-        units.end(metered, "cpu batch", picflow.completion(), picflow.wallSeconds());
+        units.end(metered, picflow.completion(), picflow.wallSeconds());
         double picflowRate = picflow.completion().completed() / picflow.wallSeconds();
         progress("cpu: picflow %d completed in %.2f s (%.1f images/s)", picflow.completion().completed(),
                 picflow.wallSeconds(), picflowRate);

@@ -143,7 +143,7 @@ public final class FavoritesBench {
         System.out.println();
 
         InsertCeiling.Result[] inserts = InsertCeiling.measureBoth(meter);
-        meter.report(System.out, idle, work, inserts[0], inserts[1]);
+        meter.report(System.out, idle, meter.rows(work), inserts[0], inserts[1]);
     }
 
     /** A request's status code, from a worker. */
