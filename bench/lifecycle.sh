@@ -104,9 +104,12 @@ BASE_URL="http://127.0.0.1:$HTTP_PORT"
 
 log "starting $JAR ($SERVICE_HEAP) on $BASE_URL (PostgreSQL on 127.0.0.1:$PG_PORT, data in $DATA_DIR, log $SERVICE_LOG)"
 # Also unset another storage directory: images must land under $DATA_DIR/images.
+# Requests per minute: no limit in practice (at most 500 requests per user here), but each user's request window
+# is a long[max-requests-per-minute] ring (RequestWindows): 100,000,000 was 800 MB per user, an OutOfMemoryError
+# on every POST with -Xmx384m. 100,000 is 800 KB per user.
 start_service "$SERVICE_HEAP" PICFLOW_STORAGE_DIR \
   --picflow.downloads.global-concurrency=16 --picflow.downloads.per-host-concurrency=16 \
-  --picflow.downloads.max-requests-per-minute=100000000 --picflow.downloads.max-active-per-user=100000000 \
+  --picflow.downloads.max-requests-per-minute=100000 --picflow.downloads.max-active-per-user=100000000 \
   --picflow.downloads.max-bytes=20000000
 
 # 5. Wait for health 200 (it is 503 until Elasticsearch is ready).
