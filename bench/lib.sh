@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared by bench/run.sh and bench/lifecycle.sh: source it (do not run it) right after `set -euo pipefail`.
+# Shared by bench/run.sh, bench/lifecycle.sh and bench/favorites.sh: source it (do not run it) right after `set -euo pipefail`.
 #
 # Sourcing it moves to the repository root and sets the paths and timeouts both scripts use. The script
 # sets LOG_NAME (the prefix of its log lines) and SERVICE_LOG, then calls install_cleanup before it starts
@@ -119,6 +119,27 @@ compile_client() {
     mkdir -p "$CLASSES"
     if [[ -n "$classpath" ]]; then cp=(-cp "$classpath"); fi
     javac --release 17 -d "$CLASSES" ${cp[@]+"${cp[@]}"} "$@"
+  fi
+}
+
+# Sets PG_JAR to the PostgreSQL JDBC driver (the benchmarks read the service's database counters with it):
+# $PG_JAR if set, otherwise the newest in the local Maven repository; dies if there is none.
+find_pg_jar() {
+  if [[ -z "${PG_JAR:-}" ]]; then
+    local m2_repo="${M2_REPO:-$HOME/.m2/repository}"
+    PG_JAR="$(ls -1 "$m2_repo"/org/postgresql/postgresql/*/postgresql-*.jar 2>/dev/null \
+      | grep -E '/postgresql-[0-9][0-9.]*\.jar$' | sort -V | tail -n 1 || true)"
+  fi
+  [[ -n "${PG_JAR:-}" && -f "$PG_JAR" ]] || die "no PostgreSQL JDBC driver jar found (set PG_JAR)"
+}
+
+# Sets PG_PORT to the port the embedded PostgreSQL logged (EmbeddedPostgresServer), if it differs from the one asked.
+use_logged_pg_port() {
+  local logged_port
+  logged_port="$(grep -o 'Embedded PostgreSQL listening on 127\.0\.0\.1:[0-9]*' "$SERVICE_LOG" | tail -n 1 | sed 's/.*://' || true)"
+  if [[ -n "$logged_port" && "$logged_port" != "$PG_PORT" ]]; then
+    log "PostgreSQL logged port $logged_port (asked for $PG_PORT); using $logged_port"
+    PG_PORT="$logged_port"
   fi
 }
 

@@ -12,13 +12,15 @@
 #   SERVICE_JAVA_OPTS=...  extra JVM flags for the service (after -Xmx384m -Daxoniq.update-checker.disabled=true)
 #   MALLOC_ARENA_MAX=2     glibc malloc arenas of the service (default 2, as in production)
 #   BENCH_JAVA_OPTS=...    JVM flags for the benchmark client
+#   PG_JAR=path            the PostgreSQL JDBC driver jar (default: newest in the local Maven repository)
 set -euo pipefail
 
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh" # moves to the repository root; JAR, CLASSES, RESULTS, STAMP, timeouts
 
 SRC_DIR="bench/src/main/java/io/picflow/bench"
-SOURCES=("$SRC_DIR/DownloadLifecycleBench.java" "$SRC_DIR"/Lifecycle*.java "$SRC_DIR/BenchSupport.java")
+SOURCES=("$SRC_DIR/DownloadLifecycleBench.java" "$SRC_DIR"/Lifecycle*.java "$SRC_DIR/BenchSupport.java"
+  "$SRC_DIR/WorkMeter.java" "$SRC_DIR/InsertCeiling.java")
 CLASS_FILE="$CLASSES/io/picflow/bench/DownloadLifecycleBench.class"
 RESULT_FILE="$RESULTS/lifecycle-$STAMP.md"
 SERVICE_LOG="$RESULTS/lifecycle-$STAMP.service.log"
@@ -89,8 +91,9 @@ if wants_cpu "$@"; then
   log "ImageMagick: $im_version"
 fi
 
-# 3. The benchmark client's classes (plain JDK: no dependencies).
-compile_client "$CLASS_FILE" "" "${SOURCES[@]}"
+# 3. The benchmark client's classes (the JDK and the PostgreSQL driver, for the units of work).
+find_pg_jar
+compile_client "$CLASS_FILE" "$PG_JAR" "${SOURCES[@]}"
 
 # 4. Start the service on free ports with a fresh data directory.
 pick_free_ports
@@ -101,20 +104,25 @@ BASE_URL="http://127.0.0.1:$HTTP_PORT"
 
 log "starting $JAR ($SERVICE_HEAP) on $BASE_URL (PostgreSQL on 127.0.0.1:$PG_PORT, data in $DATA_DIR, log $SERVICE_LOG)"
 # Also unset another storage directory: images must land under $DATA_DIR/images.
+# Requests per minute: no limit in practice (at most 500 requests per user here), but each user's request window
+# is a long[max-requests-per-minute] ring (RequestWindows): 100,000,000 was 800 MB per user, an OutOfMemoryError
+# on every POST with -Xmx384m. 100,000 is 800 KB per user.
 start_service "$SERVICE_HEAP" PICFLOW_STORAGE_DIR \
   --picflow.downloads.global-concurrency=16 --picflow.downloads.per-host-concurrency=16 \
-  --picflow.downloads.max-requests-per-minute=100000000 --picflow.downloads.max-active-per-user=100000000 \
+  --picflow.downloads.max-requests-per-minute=100000 --picflow.downloads.max-active-per-user=100000000 \
   --picflow.downloads.max-bytes=20000000
 
 # 5. Wait for health 200 (it is 503 until Elasticsearch is ready).
 wait_healthy "$BASE_URL"
 log "service is up (pid $SERVICE_PID, ${SECONDS}s since the script started)"
+use_logged_pg_port
 
 # 6. Run the benchmark; the Markdown report goes to the terminal and to the results file.
 log "running the benchmark; report: $RESULT_FILE"
 # shellcheck disable=SC2086
-java ${BENCH_JAVA_OPTS:-} -Djava.io.tmpdir="$BENCH_TMP" -cp "$CLASSES" io.picflow.bench.DownloadLifecycleBench \
+java ${BENCH_JAVA_OPTS:-} -Djava.io.tmpdir="$BENCH_TMP" -cp "$CLASSES:$PG_JAR" io.picflow.bench.DownloadLifecycleBench \
   --base-url "$BASE_URL" \
+  --jdbc-url "jdbc:postgresql://127.0.0.1:$PG_PORT/postgres" \
   --service-pid "$SERVICE_PID" \
   "$@" | tee "$RESULT_FILE"
 

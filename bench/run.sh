@@ -16,7 +16,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh" # moves to the repository root; JAR, CLASSES, RESULTS, STAMP, timeouts
 
 SRC_DIR="bench/src/main/java/io/picflow/bench"
-SOURCES=("$SRC_DIR/DownloadRequestBench.java" "$SRC_DIR/ImageServer.java" "$SRC_DIR/BenchSupport.java")
+SOURCES=("$SRC_DIR/DownloadRequestBench.java" "$SRC_DIR/ImageServer.java" "$SRC_DIR/BenchSupport.java"
+  "$SRC_DIR/WorkMeter.java" "$SRC_DIR/InsertCeiling.java")
 CLASS_FILE="$CLASSES/io/picflow/bench/DownloadRequestBench.class"
 RESULT_FILE="$RESULTS/downloads-$STAMP.md"
 SERVICE_LOG="$RESULTS/downloads-$STAMP.service.log"
@@ -29,12 +30,7 @@ require_commands java curl python3
 build_if_needed
 
 # 2. The benchmark client's classpath: its classes and the PostgreSQL driver.
-if [[ -z "${PG_JAR:-}" ]]; then
-  M2_REPO="${M2_REPO:-$HOME/.m2/repository}"
-  PG_JAR="$(ls -1 "$M2_REPO"/org/postgresql/postgresql/*/postgresql-*.jar 2>/dev/null \
-    | grep -E '/postgresql-[0-9][0-9.]*\.jar$' | sort -V | tail -n 1 || true)"
-fi
-[[ -n "${PG_JAR:-}" && -f "$PG_JAR" ]] || die "no PostgreSQL JDBC driver jar found (set PG_JAR)"
+find_pg_jar
 compile_client "$CLASS_FILE" "$PG_JAR" "${SOURCES[@]}"
 
 # 3. Start the service on free ports with a fresh data directory.
@@ -44,19 +40,16 @@ mkdir -p "$RESULTS"
 BASE_URL="http://127.0.0.1:$HTTP_PORT"
 
 log "starting $JAR on $BASE_URL (PostgreSQL on 127.0.0.1:$PG_PORT, data in $DATA_DIR, log $SERVICE_LOG)"
+# No limit in practice (16,000 requests/s), but a user's request window is a long[max-requests-per-minute] ring
+# (RequestWindows): 100,000,000 took 800 MB of the 1 GB heap. 1,000,000 takes 8 MB.
 start_service -Xmx1g "" \
-  --picflow.downloads.max-requests-per-minute=100000000 --picflow.downloads.max-active-per-user=100000000
+  --picflow.downloads.max-requests-per-minute=1000000 --picflow.downloads.max-active-per-user=100000000
 
 # 4. Wait for health 200 (it is 503 until Elasticsearch is ready).
 wait_healthy "$BASE_URL"
 log "service is up (${SECONDS}s since the script started)"
 
-# The port PostgreSQL really listens on, as logged by EmbeddedPostgresServer.
-logged_port="$(grep -o 'Embedded PostgreSQL listening on 127\.0\.0\.1:[0-9]*' "$SERVICE_LOG" | tail -n 1 | sed 's/.*://' || true)"
-if [[ -n "$logged_port" && "$logged_port" != "$PG_PORT" ]]; then
-  log "PostgreSQL logged port $logged_port (asked for $PG_PORT); using $logged_port"
-  PG_PORT="$logged_port"
-fi
+use_logged_pg_port
 
 # 5. Run the benchmark; the Markdown report goes to the terminal and to the results file.
 log "running the benchmark; report: $RESULT_FILE"
@@ -64,5 +57,6 @@ log "running the benchmark; report: $RESULT_FILE"
 java ${BENCH_JAVA_OPTS:-} -cp "$CLASSES:$PG_JAR" io.picflow.bench.DownloadRequestBench \
   --base-url "$BASE_URL" \
   --jdbc-url "jdbc:postgresql://127.0.0.1:$PG_PORT/postgres" \
+  --service-pid "$SERVICE_PID" \
   "$@" | tee "$RESULT_FILE"
 log "report saved to $RESULT_FILE (service log: $SERVICE_LOG)"

@@ -64,32 +64,25 @@ public final class DownloadLifecycleBench {
     }
 
     /** The command line, with its defaults. */
-    record Options(URI baseUrl, Long servicePid, Set<String> scenarios, int images, long rateBytesPerSecond,
+    record Options(URI baseUrl, WorkMeter.Options meter, Set<String> scenarios, int images, long rateBytesPerSecond,
             int completionTimeoutSeconds, int warmupBatches) {
 
         static final String USAGE = """
                 usage: DownloadLifecycleBench --base-url http://127.0.0.1:<port> [options]
                   --base-url URL                 the running service (http, host 127.0.0.1 only)
-                  --service-pid PID              the service JVM's pid (required for the memory scenario)
                   --scenarios A,B,...            network, cpu, memory or all (default all; they run in that order)
                   --images N                     images in the set (default 200)
                   --rate-bytes-per-second N      per-connection limit in the network scenario (default 2000000)
                   --completion-timeout S         longest wait for a batch of downloads to finish (default 900)
                   --warmup-batches N             network: warm-up batches through picflow before measuring (default 4)
+                """ + WorkMeter.Options.USAGE + """
+                (the memory scenario needs --service-pid)
                 """;
 
         static Options parse(String[] args) {
             Map<String, String> values = BenchSupport.options(args);
             URI baseUrl = BenchSupport.baseUrl(values);
-            Long servicePid = null;
-            String pid = values.remove("service-pid");
-            if (pid != null && !pid.isBlank()) {
-                try {
-                    servicePid = Long.parseLong(pid.trim());
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("--service-pid: not a number: " + pid);
-                }
-            }
+            WorkMeter.Options meter = WorkMeter.Options.parse(values);
             Set<String> scenarios = new LinkedHashSet<>();
             String list = values.getOrDefault("scenarios", "all");
             values.remove("scenarios");
@@ -111,7 +104,7 @@ public final class DownloadLifecycleBench {
             }
             Set<String> ordered = new LinkedHashSet<>();
             SCENARIOS.stream().filter(scenarios::contains).forEach(ordered::add);
-            if (ordered.contains("memory") && servicePid == null) {
+            if (ordered.contains("memory") && meter.servicePid() == null) {
                 throw new IllegalArgumentException("the memory scenario needs --service-pid (or leave it out with --scenarios network,cpu)");
             }
             int images = (int) number(values, "images", 200, 1, 100_000);
@@ -119,8 +112,12 @@ public final class DownloadLifecycleBench {
             int completionTimeout = (int) number(values, "completion-timeout", 900, 1, 86_400);
             int warmupBatches = (int) number(values, "warmup-batches", 4, 0, 100);
             BenchSupport.rejectUnknown(values);
-            return new Options(baseUrl, servicePid, Collections.unmodifiableSet(ordered), images, rate, completionTimeout,
+            return new Options(baseUrl, meter, Collections.unmodifiableSet(ordered), images, rate, completionTimeout,
                     warmupBatches);
+        }
+
+        Long servicePid() {
+            return meter.servicePid();
         }
 
         private static long number(Map<String, String> values, String name, long fallback, long min, long max) {
@@ -162,7 +159,14 @@ public final class DownloadLifecycleBench {
     }
 
     static int run(Options options, Path work, PrintStream out) throws Exception {
+        try (WorkMeter meter = WorkMeter.open(options.meter())) {
+            return run(options, meter, work, out);
+        }
+    }
+
+    static int run(Options options, WorkMeter meter, Path work, PrintStream out) throws Exception {
         LifecycleApi api = new LifecycleApi(options.baseUrl());
+        LifecycleUnits units = new LifecycleUnits(meter, api);
         LifecycleServiceProcess service = null;
         if (options.servicePid() != null) {
             service = LifecycleServiceProcess.of(options.servicePid());
@@ -181,16 +185,20 @@ public final class DownloadLifecycleBench {
         boolean ok = true;
         try (LifecycleImageServer server = LifecycleImageServer.start(images)) {
             header(out, options, service, images, server);
+            units.beforeLoad();
             if (options.runs("network")) {
-                ok &= section(out, "Network-bound", () -> network(options, api, images, server, work, out));
+                ok &= section(out, "Network-bound", () -> network(options, api, units, images, server, work, out));
             }
             if (options.runs("cpu")) {
-                ok &= section(out, "CPU-bound", () -> cpu(options, api, images, server, work, out));
+                ok &= section(out, "CPU-bound", () -> cpu(options, api, units, images, server, work, out));
             }
+            // Before the memory scenario, which leaves its trickling downloads running until the service stops.
+            units.ceilings();
             if (options.runs("memory")) {
                 LifecycleServiceProcess measured = service;
                 ok &= section(out, "Memory", () -> memory(api, measured, server, out));
             }
+            units.print(out);
         }
         return ok ? 0 : 1;
     }
@@ -243,8 +251,8 @@ public final class DownloadLifecycleBench {
 
     // ---------------------------------------------------------------- network
 
-    private static boolean network(Options options, LifecycleApi api, LifecycleImageSet set, LifecycleImageServer server,
-            Path work, PrintStream out) throws Exception {
+    private static boolean network(Options options, LifecycleApi api, LifecycleUnits units, LifecycleImageSet set,
+            LifecycleImageServer server, Path work, PrintStream out) throws Exception {
         long rate = options.rateBytesPerSecond();
         server.rateBytesPerSecond(rate);
         server.resetSetStats();
@@ -265,8 +273,11 @@ public final class DownloadLifecycleBench {
         progress("network: picflow, %d downloads (user bench)", set.size());
         List<String> urls = new ArrayList<>();
         set.images().forEach(image -> urls.add(server.setUrl(image.index(), null)));
-        PicflowRun picflow = picflow(api, api.token("bench"), urls, set, timeoutNanos);
+        String token = api.token("bench");
+        LifecycleUnits.Started metered = units.begin("network batch");
+        PicflowRun picflow = picflow(api, token, urls, set, timeoutNanos);
         LifecycleImageServer.SetStats picflowServed = server.resetSetStats();
+        units.end(metered, picflow.completion(), picflow.wallSeconds());
         progress("network: picflow %d completed, %d failed in %.2f s", picflow.completion().completed(),
                 picflow.completion().failed(), picflow.wallSeconds());
 
@@ -381,8 +392,8 @@ public final class DownloadLifecycleBench {
 
     // ---------------------------------------------------------------- cpu
 
-    private static boolean cpu(Options options, LifecycleApi api, LifecycleImageSet set, LifecycleImageServer server,
-            Path work, PrintStream out) throws Exception {
+    private static boolean cpu(Options options, LifecycleApi api, LifecycleUnits units, LifecycleImageSet set,
+            LifecycleImageServer server, Path work, PrintStream out) throws Exception {
         server.rateBytesPerSecond(0);
         server.resetSetStats();
         long timeoutNanos = TimeUnit.SECONDS.toNanos(options.completionTimeoutSeconds());
@@ -390,8 +401,11 @@ public final class DownloadLifecycleBench {
         progress("cpu: picflow, %d downloads without a rate limit (user bench-cpu, URLs with ?cpu)", set.size());
         List<String> urls = new ArrayList<>();
         set.images().forEach(image -> urls.add(server.setUrl(image.index(), "cpu")));
-        PicflowRun picflow = picflow(api, api.token("bench-cpu"), urls, set, timeoutNanos);
+        String token = api.token("bench-cpu");
+        LifecycleUnits.Started metered = units.begin("cpu batch");
+        PicflowRun picflow = picflow(api, token, urls, set, timeoutNanos);
         LifecycleImageServer.SetStats served = server.resetSetStats();
+        units.end(metered, picflow.completion(), picflow.wallSeconds());
         double picflowRate = picflow.completion().completed() / picflow.wallSeconds();
         progress("cpu: picflow %d completed in %.2f s (%.1f images/s)", picflow.completion().completed(),
                 picflow.wallSeconds(), picflowRate);

@@ -10,11 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -23,12 +18,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Pattern;
 
 /**
  * Load benchmark for {@code POST /api/downloads} against a running picflow (see {@code bench/run.sh}).
@@ -45,47 +38,37 @@ import java.util.regex.Pattern;
 public final class DownloadRequestBench {
 
     static final String TARGET = "target: >= 1000 accepted/s at concurrency 32 with p99 <= 50 ms";
+    static final String CEILING_TARGET = "target: accepted/s at concurrency 32 with p99 <= 50 ms >= 30 % of the INSERT ceiling";
+    static final String CPU_TARGET = "target: service JVM CPU <= 1 ms per accepted request at concurrency 32";
+    private static final double TARGET_CEILING_SHARE = 0.30;
+    private static final double TARGET_CPU_MS = 1.0;
     private static final int TARGET_CONCURRENCY = 32;
     private static final double TARGET_RATE = 1000.0;
     private static final double TARGET_P99_MS = 50.0;
 
-    private static final Pattern LOCAL_JDBC = Pattern.compile("^jdbc:postgresql://127\\.0\\.0\\.1(:\\d{1,5})?/[^?]*(\\?.*)?$");
     private static final AtomicLong SEQUENCE = new AtomicLong();
 
     private DownloadRequestBench() {
     }
 
     /** The command line, with its defaults. */
-    record Options(URI baseUrl, String jdbcUrl, String pgUser, String pgPassword, int requests, List<Integer> levels,
-            int warmup, int pgThreads, int pgSeconds, int requestTimeoutSeconds, int levelTimeoutSeconds) {
+    record Options(URI baseUrl, WorkMeter.Options meter, int requests, List<Integer> levels, int warmup,
+            int requestTimeoutSeconds, int levelTimeoutSeconds) {
 
         static final String USAGE = """
                 usage: DownloadRequestBench --base-url http://127.0.0.1:<port> [options]
                   --base-url URL          the running service (http, host 127.0.0.1 only)
-                  --jdbc-url URL          its database, jdbc:postgresql://127.0.0.1:<port>/postgres
-                                          (omit to skip the PostgreSQL insert ceiling)
                   --requests N            requests per concurrency level (default 3000)
                   --levels A,B,...        concurrency levels (default 1,8,32)
                   --warmup N              warm-up requests before measuring, 0 for none (default 300)
-                  --pg-threads N          connections for the insert ceiling (default 32)
-                  --pg-seconds N          duration of the insert ceiling (default 5)
-                  --pg-user NAME          database user (default postgres)
-                  --pg-password TEXT      database password (default empty)
                   --request-timeout S     per-request timeout in seconds (default 30)
                   --level-timeout S       a level stops sending after this many seconds (default 300)
-                """;
+                """ + WorkMeter.Options.USAGE;
 
         static Options parse(String[] args) {
             Map<String, String> values = BenchSupport.options(args);
             URI baseUrl = BenchSupport.baseUrl(values);
-            String jdbcUrl = values.remove("jdbc-url");
-            if (jdbcUrl != null && !LOCAL_JDBC.matcher(jdbcUrl).matches()) {
-                throw new IllegalArgumentException("--jdbc-url must be jdbc:postgresql://127.0.0.1:<port>/<db>, got " + jdbcUrl);
-            }
-            String pgUser = values.getOrDefault("pg-user", "postgres");
-            values.remove("pg-user");
-            String pgPassword = values.getOrDefault("pg-password", "");
-            values.remove("pg-password");
+            WorkMeter.Options meter = WorkMeter.Options.parse(values);
             int requests = positive(values, "requests", 3000, 1);
             List<Integer> levels = new ArrayList<>();
             String levelList = values.getOrDefault("levels", "1,8,32");
@@ -108,13 +91,10 @@ public final class DownloadRequestBench {
                 throw new IllegalArgumentException("--requests (" + requests + ") must be at least the highest level (" + maxLevel + ")");
             }
             int warmup = positive(values, "warmup", 300, 0);
-            int pgThreads = positive(values, "pg-threads", 32, 1);
-            int pgSeconds = positive(values, "pg-seconds", 5, 1);
             int requestTimeout = positive(values, "request-timeout", 30, 1);
             int levelTimeout = positive(values, "level-timeout", 300, 1);
             BenchSupport.rejectUnknown(values);
-            return new Options(baseUrl, jdbcUrl, pgUser, pgPassword, requests, List.copyOf(levels), warmup,
-                    pgThreads, pgSeconds, requestTimeout, levelTimeout);
+            return new Options(baseUrl, meter, requests, List.copyOf(levels), warmup, requestTimeout, levelTimeout);
         }
 
         private static int positive(Map<String, String> values, String name, int fallback, int min) {
@@ -138,14 +118,6 @@ public final class DownloadRequestBench {
         }
     }
 
-    /** The PostgreSQL insert ceiling's outcome. */
-    record InsertResult(int connections, long inserts, long errors, double wallSeconds, String settings, String firstError) {
-
-        double insertsPerSecond() {
-            return wallSeconds > 0 ? inserts / wallSeconds : 0;
-        }
-    }
-
     public static void main(String[] args) {
         Options options = BenchSupport.parseOrExit(args, Options::parse, Options.USAGE);
         int status;
@@ -163,6 +135,12 @@ public final class DownloadRequestBench {
     }
 
     static int run(Options options, PrintStream out) throws Exception {
+        try (WorkMeter meter = WorkMeter.open(options.meter())) {
+            return run(options, meter, out);
+        }
+    }
+
+    static int run(Options options, WorkMeter meter, PrintStream out) throws Exception {
         HttpClient client = BenchSupport.httpClient();
         String token = BenchSupport.devToken(client, options.baseUrl(), Duration.ofSeconds(options.requestTimeoutSeconds()),
                 "bench");
@@ -181,10 +159,21 @@ public final class DownloadRequestBench {
             }
         }
 
+        // The idle phase waits first for the warm-up's downloads to finish (the service to go quiet).
+        WorkMeter.Work idle = null;
+        if (options.meter().idleSeconds() > 0) {
+            progress("idle: waiting for quiet, then %d s without requests", options.meter().idleSeconds());
+            idle = meter.idle(options.meter().idleSeconds());
+        }
+
         List<LevelResult> results = new ArrayList<>();
+        List<WorkMeter.Work> work = new ArrayList<>();
         for (int level : options.levels()) {
+            WorkMeter.Phase phase = meter.begin("concurrency " + level);
             progress("concurrency %d: %d requests", level, options.requests());
             LevelResult result = runLevel(client, options, token, level, options.requests());
+            // Until quiet: the downloads the level started are processed, and their work is counted too.
+            work.add(phase.end("accepted request", result.accepted(), result.wallSeconds()));
             progress("concurrency %d: %.1f accepted/s, p50 %.2f ms, p99 %.2f ms, %d errors",
                     level, result.acceptedPerSecond(), result.p50Millis(), result.p99Millis(), result.errors());
             if (result.firstError() != null) {
@@ -193,15 +182,10 @@ public final class DownloadRequestBench {
             results.add(result);
         }
 
-        InsertResult inserts = null;
-        if (options.jdbcUrl() != null) {
-            progress("PostgreSQL ceiling: single-row autocommit INSERTs, %d connections, %d s",
-                    options.pgThreads(), options.pgSeconds());
-            inserts = insertCeiling(options);
-            progress("PostgreSQL ceiling: %.0f inserts/s", inserts.insertsPerSecond());
-        }
+        InsertCeiling.Result[] inserts = InsertCeiling.measureBoth(meter);
 
-        report(out, options, warmup, results, inserts);
+        report(out, options, warmup, results, inserts[0], meter, work);
+        meter.report(out, idle, meter.rows(work), inserts[0], inserts[1]);
         return 0;
     }
 
@@ -323,121 +307,10 @@ public final class DownloadRequestBench {
         return sortedNanos[index] / 1e6;
     }
 
-    // ---------------------------------------------------------------- PostgreSQL
-
-    /** Single-row autocommit INSERTs from {@code pgThreads} connections for {@code pgSeconds}, into a scratch table. */
-    static InsertResult insertCeiling(Options options) throws SQLException, InterruptedException {
-        Properties properties = new Properties();
-        properties.setProperty("user", options.pgUser());
-        properties.setProperty("password", options.pgPassword());
-        properties.setProperty("ApplicationName", "picflow-bench");
-        properties.setProperty("connectTimeout", "10");
-        properties.setProperty("loginTimeout", "10");
-        properties.setProperty("socketTimeout", "60");
-        int threads = options.pgThreads();
-        try (Connection admin = DriverManager.getConnection(options.jdbcUrl(), properties);
-                Statement ddl = admin.createStatement()) {
-            admin.setAutoCommit(true);
-            ddl.execute("SET lock_timeout = '10s'");
-            String settings = settings(ddl);
-            ddl.execute("DROP TABLE IF EXISTS bench_insert");
-            ddl.execute("CREATE TABLE bench_insert (id bigserial PRIMARY KEY, payload text)");
-            List<Connection> connections = new ArrayList<>();
-            try {
-                for (int i = 0; i < threads; i++) {
-                    Connection connection = DriverManager.getConnection(options.jdbcUrl(), properties);
-                    connection.setAutoCommit(true);
-                    connections.add(connection);
-                }
-                return measureInserts(connections, options.pgSeconds(), settings);
-            } finally {
-                for (Connection connection : connections) {
-                    try {
-                        connection.close();
-                    } catch (SQLException e) {
-                        // closing a scratch connection: nothing to do
-                    }
-                }
-                try {
-                    ddl.execute("DROP TABLE IF EXISTS bench_insert");
-                } catch (SQLException e) {
-                    progress("could not drop bench_insert: %s", e);
-                }
-            }
-        }
-    }
-
-    /** The durability settings the ceiling was measured under, as the server reports them. */
-    private static String settings(Statement statement) throws SQLException {
-        List<String> values = new ArrayList<>();
-        for (String name : List.of("fsync", "synchronous_commit", "full_page_writes")) {
-            try (var rows = statement.executeQuery("SHOW " + name)) {
-                values.add(name + "=" + (rows.next() ? rows.getString(1) : "?"));
-            }
-        }
-        return String.join(", ", values);
-    }
-
-    private static InsertResult measureInserts(List<Connection> connections, int seconds, String settings)
-            throws InterruptedException {
-        int threads = connections.size();
-        long[] counts = new long[threads];
-        long[] errors = new long[threads];
-        AtomicReference<String> firstError = new AtomicReference<>();
-        CountDownLatch ready = new CountDownLatch(threads);
-        CountDownLatch start = new CountDownLatch(1);
-        long[] end = new long[1];
-        Thread[] workers = new Thread[threads];
-        for (int t = 0; t < threads; t++) {
-            final int index = t;
-            final Connection connection = connections.get(t);
-            workers[t] = new Thread(() -> {
-                PreparedStatement prepared;
-                try {
-                    prepared = connection.prepareStatement("INSERT INTO bench_insert (payload) VALUES (?)");
-                } catch (SQLException e) {
-                    errors[index]++;
-                    firstError.compareAndSet(null, e.toString());
-                    return;
-                } finally {
-                    ready.countDown();
-                }
-                try (PreparedStatement insert = prepared) {
-                    start.await();
-                    long stopAt = end[0];
-                    long n = 0;
-                    while (System.nanoTime() - stopAt < 0 && !Thread.currentThread().isInterrupted()) {
-                        insert.setString(1, "bench-" + index + "-" + n++);
-                        insert.executeUpdate();
-                        counts[index]++;
-                    }
-                } catch (SQLException e) {
-                    errors[index]++;
-                    firstError.compareAndSet(null, e.toString());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "bench-insert-" + t);
-            workers[t].setDaemon(true);
-            workers[t].start();
-        }
-        ready.await(30, TimeUnit.SECONDS);
-        long began = System.nanoTime();
-        end[0] = began + TimeUnit.SECONDS.toNanos(seconds);
-        start.countDown();
-        long joinBy = end[0] + TimeUnit.SECONDS.toNanos(70); // past the 60 s socket timeout
-        if (BenchSupport.joinOrInterrupt(workers, joinBy)) {
-            firstError.compareAndSet(null, "insert thread still blocked after the time limit");
-        }
-        double wallSeconds = (System.nanoTime() - began) / 1e9;
-        long total = Arrays.stream(counts).sum();
-        long totalErrors = Arrays.stream(errors).sum();
-        return new InsertResult(threads, total, totalErrors, wallSeconds, settings, firstError.get());
-    }
-
     // ---------------------------------------------------------------- report
 
-    static void report(PrintStream out, Options options, LevelResult warmup, List<LevelResult> results, InsertResult inserts) {
+    static void report(PrintStream out, Options options, LevelResult warmup, List<LevelResult> results,
+            InsertCeiling.Result inserts, WorkMeter meter, List<WorkMeter.Work> work) {
         out.println("# POST /api/downloads benchmark");
         out.println();
         out.println("- date: " + OffsetDateTime.now(ZoneOffset.UTC).withNano(0).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
@@ -454,14 +327,15 @@ public final class DownloadRequestBench {
         }
         out.println("- latency: per request, nearest-rank percentiles over every request sent (errors included)");
         out.println();
-        out.println("| concurrency | requests | accepted/s | p50 ms | p99 ms | errors |");
-        out.println("|---:|---:|---:|---:|---:|---:|");
+        out.println("| concurrency | requests | accepted/s | p50 ms | p99 ms | errors | % of INSERT ceiling |");
+        out.println("|---:|---:|---:|---:|---:|---:|---:|");
         for (LevelResult r : results) {
             String requests = r.sent() == r.requested()
                     ? Integer.toString(r.sent())
                     : r.sent() + " of " + r.requested() + " (level timeout)";
-            out.println(format("| %d | %s | %.1f | %.2f | %.2f | %d |", r.concurrency(), requests,
-                    r.acceptedPerSecond(), r.p50Millis(), r.p99Millis(), r.errors()));
+            out.println(format("| %d | %s | %.1f | %.2f | %.2f | %d | %s |", r.concurrency(), requests,
+                    r.acceptedPerSecond(), r.p50Millis(), r.p99Millis(), r.errors(),
+                    inserts == null ? "-" : WorkMeter.percent(r.acceptedPerSecond(), inserts.insertsPerSecond())));
         }
         out.println();
         boolean anyError = false;
@@ -474,20 +348,17 @@ public final class DownloadRequestBench {
         if (anyError) {
             out.println();
         }
-        if (inserts != null) {
-            out.println(format("PostgreSQL single-row autocommit INSERT ceiling at %d connections: %.0f inserts/s"
-                            + " (%d inserts in %.2f s, %d errors; %s)",
-                    inserts.connections(), inserts.insertsPerSecond(), inserts.inserts(), inserts.wallSeconds(),
-                    inserts.errors(), inserts.settings()));
-            if (inserts.firstError() != null) {
-                out.println("- insert ceiling, first error: " + abbreviate(inserts.firstError()));
-            }
-        } else {
-            out.println("PostgreSQL single-row autocommit INSERT ceiling: not measured (no --jdbc-url)");
-        }
+        InsertCeiling.print(out, inserts);
         out.println();
         out.println(TARGET);
         out.println(verdict(results));
+        out.println();
+        out.println(CEILING_TARGET);
+        out.println(ceilingVerdict(results, inserts));
+        out.println();
+        out.println(CPU_TARGET);
+        out.println(cpuVerdict(meter, work));
+        out.println();
     }
 
     static String verdict(List<LevelResult> results) {
@@ -501,5 +372,35 @@ public final class DownloadRequestBench {
             }
         }
         return "result: not measured (no concurrency " + TARGET_CONCURRENCY + " level)";
+    }
+
+    static String ceilingVerdict(List<LevelResult> results, InsertCeiling.Result inserts) {
+        for (LevelResult r : results) {
+            if (r.concurrency() == TARGET_CONCURRENCY && inserts != null) {
+                double share = r.acceptedPerSecond() / inserts.insertsPerSecond();
+                return format("result: %s (%.1f accepted/s = %.1f %% of %.0f inserts/s, p99 %.2f ms)",
+                        share >= TARGET_CEILING_SHARE && r.p99Millis() <= TARGET_P99_MS ? "MET" : "NOT MET",
+                        r.acceptedPerSecond(), 100 * share, inserts.insertsPerSecond(), r.p99Millis());
+            }
+        }
+        return "result: not measured (no concurrency " + TARGET_CONCURRENCY + " level or no ceiling)";
+    }
+
+    /**
+     * On the JVM's CPU up to the level's last answer (the downloads the level started run meanwhile, in part), as
+     * measured and less the idle rate; until quiet adds the rest of those downloads.
+     */
+    static String cpuVerdict(WorkMeter meter, List<WorkMeter.Work> work) {
+        for (WorkMeter.Work w : work) {
+            double level = WorkMeter.perUnit(w, w.window()).jvmMs();
+            double net = WorkMeter.perUnit(w, meter.lessIdle(w.window())).jvmMs();
+            if (w.name().equals("concurrency " + TARGET_CONCURRENCY) && !Double.isNaN(level)) {
+                return format("result: %s (%.2f ms per accepted request up to the level's last answer, %.2f ms less the"
+                                + " idle rate; %.2f ms until quiet, the rest of the downloads it started included)",
+                        WorkMeter.verdict(level <= TARGET_CPU_MS, net <= TARGET_CPU_MS), level, net,
+                        WorkMeter.perUnit(w, w.total()).jvmMs());
+            }
+        }
+        return "result: not measured (no concurrency " + TARGET_CONCURRENCY + " level or no --service-pid)";
     }
 }

@@ -32,7 +32,7 @@ public final class FavoritesBench {
     private static final String USAGE = """
             usage: FavoritesBench --base-url http://127.0.0.1:PORT --jwt-secret-file FILE
                                   [--users 10000] [--favorites 20000] [--concurrency 32] [--mutual-samples 200]
-            """;
+            """ + WorkMeter.Options.USAGE;
 
     private FavoritesBench() {
     }
@@ -45,7 +45,17 @@ public final class FavoritesBench {
         int favorites = value(options, "favorites", 20_000);
         int concurrency = value(options, "concurrency", 32);
         int samples = value(options, "mutual-samples", 200);
+        WorkMeter.Options meterOptions = WorkMeter.Options.parse(options);
         BenchSupport.rejectUnknown(options);
+        try (WorkMeter meter = WorkMeter.open(meterOptions)) {
+            run(base, secret, users, favorites, concurrency, samples, meter);
+        }
+        // The phases' pools are shut down; exit explicitly in case an HTTP client thread lingers.
+        System.exit(0);
+    }
+
+    private static void run(URI base, String secret, int users, int favorites, int concurrency, int samples,
+            WorkMeter meter) throws Exception {
 
         HttpClient http = BenchSupport.httpClient();
         String run = Long.toString(System.currentTimeMillis(), 36);
@@ -56,8 +66,18 @@ public final class FavoritesBench {
             tokens.add(token(ids.get(i), secret));
         }
 
+        // Idle first: this benchmark has no warm-up, so the service is fresh, but nothing has loaded it yet.
+        WorkMeter.Work idle = null;
+        if (meter.options().idleSeconds() > 0) {
+            BenchSupport.progress("idle: waiting for quiet, then %d s without requests", meter.options().idleSeconds());
+            idle = meter.idle(meter.options().idleSeconds());
+        }
+        List<WorkMeter.Work> work = new ArrayList<>();
+
+        WorkMeter.Phase metered = meter.begin("POST /api/users");
         Phase registration = phase(concurrency, users, i -> post(http, base, "/api/users", tokens.get(i),
                 "{\"displayName\":\"User " + i + "\"}"));
+        work.add(metered.end("accepted request", registration.requests() - registration.failures(), registration.seconds()));
         Random random = new Random(20261123);
         int[][] pairs = new int[favorites][2];
         for (int i = 0; i < favorites; i++) {
@@ -65,13 +85,18 @@ public final class FavoritesBench {
             int b = (a + 1 + random.nextInt(users - 1)) % users;
             pairs[i] = new int[] {a, b};
         }
+        metered = meter.begin("POST /api/users/me/favorites");
         Phase favoriting = phase(concurrency, favorites, i -> post(http, base, "/api/users/me/favorites",
                 tokens.get(pairs[i][0]), "{\"userId\":\"" + ids.get(pairs[i][1]) + "\",\"source\":\"bench\"}"));
+        // The first mutual sample below measures the projections working off this phase's backlog, so it runs
+        // before the wait for quiet: this phase's row "until quiet" includes that one sample (noted in the report).
+        metered.last();
 
         // Mutual latency: fresh pairs of fresh users, one at a time on an otherwise idle service. The first
         // sample also waits for the projections to work off the load phases' backlog: it is reported apart.
         List<Long> mutualMillis = new ArrayList<>();
         long backlogMillis = -1;
+        long backlogPolls = 0;
         for (int s = 0; s <= samples; s++) {
             String a = "mut-" + run + "-" + s + "-a";
             String b = "mut-" + run + "-" + s + "-b";
@@ -83,6 +108,7 @@ public final class FavoritesBench {
             expect(post(http, base, "/api/users/me/favorites", tokenB, "{\"userId\":\"" + a + "\"}"));
             long completed = System.nanoTime();
             while (!get(http, base, "/api/users/me/mutuals", tokenA).contains("\"" + b + "\"")) {
+                backlogPolls += s == 0 ? 1 : 0;
                 if (System.nanoTime() - completed > Duration.ofSeconds(30).toNanos()) {
                     throw new IllegalStateException("No mutual within 30 s for " + a + " and " + b);
                 }
@@ -91,6 +117,9 @@ public final class FavoritesBench {
             long millis = (System.nanoTime() - completed) / 1_000_000;
             if (s == 0) {
                 backlogMillis = millis;
+                metered.note(BenchSupport.format("until quiet includes the first mutual sample (2 POST /api/users,"
+                        + " 2 POST /api/users/me/favorites, %d GET /api/users/me/mutuals)", backlogPolls + 1));
+                work.add(metered.end("accepted request", favoriting.requests() - favoriting.failures(), favoriting.seconds()));
             } else {
                 mutualMillis.add(millis);
             }
@@ -111,6 +140,10 @@ public final class FavoritesBench {
         System.out.println();
         System.out.println(BenchSupport.format("The first mutual after the load phases took %d ms: the query side's projections "
                 + "were still working off the %d or more events those phases appended.", backlogMillis, users + favorites));
+        System.out.println();
+
+        InsertCeiling.Result[] inserts = InsertCeiling.measureBoth(meter);
+        meter.report(System.out, idle, meter.rows(work), inserts[0], inserts[1]);
     }
 
     /** A request's status code, from a worker. */

@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -30,6 +31,8 @@ final class LifecycleApi {
 
     private final URI baseUrl;
     private final HttpClient client;
+    /** GETs sent: the client's own reads, whose cost the units of work subtract (LifecycleUnits). */
+    private final AtomicLong reads = new AtomicLong();
 
     LifecycleApi(URI baseUrl) {
         this.baseUrl = baseUrl;
@@ -102,7 +105,12 @@ final class LifecycleApi {
                 code.find() ? code.group(1) : null, message.find() ? message.group(1) : null);
     }
 
+    long reads() {
+        return reads.get();
+    }
+
     private HttpResponse<String> get(String token, String pathAndQuery) throws IOException, InterruptedException {
+        reads.incrementAndGet();
         HttpRequest request = HttpRequest.newBuilder(baseUrl.resolve(pathAndQuery))
                 .timeout(REQUEST_TIMEOUT)
                 .header("Authorization", "Bearer " + token)
