@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.picflow.command.support.CommandSideTest;
+import io.picflow.devservices.PrometheusScrape;
 import io.picflow.devservices.TestTokens;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.pooled.PooledStreamingEventProcessor;
 import org.junit.jupiter.api.Test;
@@ -50,19 +48,12 @@ class EventProcessorMetricsTest extends CommandSideTest {
         });
     }
 
-    /** The values of every series of {@code metric} tagged with {@code processorName="<processor>"}. */
+    /** The values of every series of {@code metric} of {@code processor}. */
     private static List<Double> values(String scrape, String metric, String processor) {
-        Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(metric) + "\\{([^}]*)\\} (\\S+)$").matcher(scrape);
-        List<Double> values = new ArrayList<>();
-        while (matcher.find()) {
-            if (matcher.group(1).matches("(.*,)?processorName=\"" + Pattern.quote(processor) + "\"(,.*)?")) {
-                values.add(Double.parseDouble(matcher.group(2)));
-            }
-        }
-        return values;
+        return new PrometheusScrape(scrape).values(metric, "processorName", processor);
     }
 
     private static String axonLines(String scrape) {
-        return String.join("\n", scrape.lines().filter(line -> line.startsWith("eventProcessor_")).toList());
+        return new PrometheusScrape(scrape).linesStartingWith("eventProcessor_");
     }
 }

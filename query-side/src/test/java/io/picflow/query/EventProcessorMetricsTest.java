@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.picflow.devservices.PrometheusScrape;
 import io.picflow.devservices.TestTokens;
 import io.picflow.events.MetadataKeys;
 import io.picflow.events.users.UserRegistered;
@@ -12,14 +13,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.axonframework.eventhandling.GenericDomainEventMessage;
 import org.axonframework.eventhandling.pooled.PooledStreamingEventProcessor;
 import org.junit.jupiter.api.Test;
@@ -103,19 +101,12 @@ class EventProcessorMetricsTest extends QuerySideTest {
         return response.body();
     }
 
-    /** The values of every series of {@code metric} tagged with {@code processorName="<processor>"}. */
+    /** The values of every series of {@code metric} of {@code processor}. */
     private static List<Double> values(String scrape, String metric, String processor) {
-        Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(metric) + "\\{([^}]*)\\} (\\S+)$").matcher(scrape);
-        List<Double> values = new ArrayList<>();
-        while (matcher.find()) {
-            if (matcher.group(1).matches("(.*,)?processorName=\"" + Pattern.quote(processor) + "\"(,.*)?")) {
-                values.add(Double.parseDouble(matcher.group(2)));
-            }
-        }
-        return values;
+        return new PrometheusScrape(scrape).values(metric, "processorName", processor);
     }
 
     private static String axonLines(String scrape) {
-        return String.join("\n", scrape.lines().filter(line -> line.startsWith("eventProcessor_")).toList());
+        return new PrometheusScrape(scrape).linesStartingWith("eventProcessor_");
     }
 }
