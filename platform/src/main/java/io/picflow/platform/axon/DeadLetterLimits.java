@@ -14,9 +14,6 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("picflow.dead-letters")
 public record DeadLetterLimits(@DefaultValue("1024") int maxSequences, @DefaultValue("1024") int maxSequenceSize) {
 
-    /** Axon's own defaults, made explicit. */
-    public static final DeadLetterLimits DEFAULT = new DeadLetterLimits(1024, 1024);
-
     public DeadLetterLimits {
         if (maxSequences < 1 || maxSequenceSize < 1) {
             throw new IllegalArgumentException("picflow.dead-letters.max-sequences and max-sequence-size must be at least 1");

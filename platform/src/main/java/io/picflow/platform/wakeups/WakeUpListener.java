@@ -6,6 +6,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -101,7 +102,7 @@ public class WakeUpListener implements SmartLifecycle {
     }
 
     private void dispatch(PGNotification[] received) {
-        Set<String> channels = new java.util.HashSet<>();
+        Set<String> channels = new HashSet<>();
         for (PGNotification notification : received) {
             channels.add(notification.getName());
         }

@@ -53,6 +53,9 @@ public class WakeUpNotifier implements AutoCloseable {
             return;
         }
         Channel state = channels.computeIfAbsent(channel, Channel::new);
+        if (!firstChangeInTransaction(state)) {
+            return; // a batch of many changes: the transaction's first one has arranged the NOTIFY already
+        }
         if (state.claimSlot(System.nanoTime(), minIntervalNanos)) {
             jdbc.query("SELECT pg_notify(?, '')", row -> { }, channel);
         } else {
@@ -63,6 +66,21 @@ public class WakeUpNotifier implements AutoCloseable {
                 }
             });
         }
+    }
+
+    /** True the first time a transaction changes {@code state}'s channel; remembered until the transaction ends. */
+    private static boolean firstChangeInTransaction(Channel state) {
+        if (TransactionSynchronizationManager.hasResource(state)) {
+            return false;
+        }
+        TransactionSynchronizationManager.bindResource(state, Boolean.TRUE);
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCompletion(int status) {
+                TransactionSynchronizationManager.unbindResourceIfPossible(state);
+            }
+        });
+        return true;
     }
 
     private void requestTrailing(Channel state) {
