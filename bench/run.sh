@@ -42,8 +42,11 @@ BASE_URL="http://127.0.0.1:$HTTP_PORT"
 log "starting $JAR on $BASE_URL (PostgreSQL on 127.0.0.1:$PG_PORT, data in $DATA_DIR, log $SERVICE_LOG)"
 # No limit in practice (16,000 requests/s), but a user's request window is a long[max-requests-per-minute] ring
 # (RequestWindows): 100,000,000 took 800 MB of the 1 GB heap. 1,000,000 takes 8 MB.
+# The benchmark's origin holds the fetches' answers while a level runs (--hold-fetches): a held fetch must not
+# stall out (30 s by default) before the level ends.
 start_service -Xmx1g "" \
-  --picflow.downloads.max-requests-per-minute=1000000 --picflow.downloads.max-active-per-user=100000000
+  --picflow.downloads.max-requests-per-minute=1000000 --picflow.downloads.max-active-per-user=100000000 \
+  --picflow.downloads.stall-timeout=10m
 
 # 4. Wait for health 200 (it is 503 until Elasticsearch is ready).
 wait_healthy "$BASE_URL"

@@ -53,7 +53,7 @@ public final class DownloadRequestBench {
 
     /** The command line, with its defaults. */
     record Options(URI baseUrl, WorkMeter.Options meter, int requests, List<Integer> levels, int warmup,
-            int requestTimeoutSeconds, int levelTimeoutSeconds) {
+            int requestTimeoutSeconds, int levelTimeoutSeconds, boolean holdFetches) {
 
         static final String USAGE = """
                 usage: DownloadRequestBench --base-url http://127.0.0.1:<port> [options]
@@ -63,6 +63,9 @@ public final class DownloadRequestBench {
                   --warmup N              warm-up requests before measuring, 0 for none (default 300)
                   --request-timeout S     per-request timeout in seconds (default 30)
                   --level-timeout S       a level stops sending after this many seconds (default 300)
+                  --hold-fetches B        true: the local origin holds its answers until the level's last request
+                                          has been answered, so that fetching does not compete with ingest
+                                          (default true; run.sh raises the service's stall timeout to match)
                 """ + WorkMeter.Options.USAGE;
 
         static Options parse(String[] args) {
@@ -93,8 +96,14 @@ public final class DownloadRequestBench {
             int warmup = positive(values, "warmup", 300, 0);
             int requestTimeout = positive(values, "request-timeout", 30, 1);
             int levelTimeout = positive(values, "level-timeout", 300, 1);
+            String hold = values.getOrDefault("hold-fetches", "true");
+            values.remove("hold-fetches");
+            if (!hold.equals("true") && !hold.equals("false")) {
+                throw new IllegalArgumentException("--hold-fetches: true or false, got " + hold);
+            }
             BenchSupport.rejectUnknown(values);
-            return new Options(baseUrl, meter, requests, List.copyOf(levels), warmup, requestTimeout, levelTimeout);
+            return new Options(baseUrl, meter, requests, List.copyOf(levels), warmup, requestTimeout, levelTimeout,
+                    Boolean.parseBoolean(hold));
         }
 
         private static int positive(Map<String, String> values, String name, int fallback, int min) {
@@ -191,8 +200,24 @@ public final class DownloadRequestBench {
 
     // ---------------------------------------------------------------- HTTP
 
-    /** Sends {@code total} requests spread over {@code concurrency} threads, each sending synchronously. */
+    /**
+     * Sends {@code total} requests spread over {@code concurrency} threads, each sending synchronously; with
+     * {@code --hold-fetches}, the origin answers the service's fetches only once the last request is answered.
+     */
     static LevelResult runLevel(HttpClient client, Options options, String token, int concurrency, int total)
+            throws InterruptedException {
+        if (!options.holdFetches()) {
+            return sendLevel(client, options, token, concurrency, total);
+        }
+        ImageServer.hold();
+        try {
+            return sendLevel(client, options, token, concurrency, total);
+        } finally {
+            ImageServer.release();
+        }
+    }
+
+    private static LevelResult sendLevel(HttpClient client, Options options, String token, int concurrency, int total)
             throws InterruptedException {
         URI endpoint = options.baseUrl().resolve("/api/downloads");
         Duration requestTimeout = Duration.ofSeconds(options.requestTimeoutSeconds());
