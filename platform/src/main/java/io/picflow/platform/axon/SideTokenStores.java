@@ -11,7 +11,8 @@ import org.axonframework.eventhandling.tokenstore.jdbc.TokenSchema;
  * Each side keeps the tokens of its processors in its own table (command_token_entry,
  * query_token_entry), created by its own Flyway history, so that the two sides can be deployed,
  * migrated and reset independently, and also run together in one process. The stores can list their
- * rows without claiming them ({@link InspectableJdbcTokenStore}), for the admin API.
+ * rows without claiming them ({@link InspectableJdbcTokenStore}), for the admin API, and advance a token only from the
+ * one they last saw ({@link ContinuousTokenStore}), so that a commit lost in a database crash is redone.
  */
 public final class SideTokenStores {
 
@@ -41,7 +42,7 @@ public final class SideTokenStores {
             Duration claimTimeout) {
         TokenSchema schema = schema(table);
         return configurer -> configurer.eventProcessing(processing -> processors.forEach(processor -> processing
-                .registerTokenStore(processor, config -> new InspectableJdbcTokenStore(JdbcTokenStore.builder()
+                .registerTokenStore(processor, config -> new ContinuousTokenStore(JdbcTokenStore.builder()
                         .connectionProvider(connections)
                         .serializer(config.serializer())
                         .schema(schema)

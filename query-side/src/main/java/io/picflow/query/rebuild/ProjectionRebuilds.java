@@ -5,6 +5,7 @@ import io.picflow.platform.axon.AsynchronousCommits;
 import io.picflow.platform.axon.DeadLetterLimits;
 import io.picflow.platform.axon.DeadLetterQueues;
 import io.picflow.platform.admin.ProcessorControlGuard;
+import io.picflow.platform.axon.ContinuousTokenStore;
 import io.picflow.platform.axon.InspectableJdbcTokenStore;
 import io.picflow.platform.axon.SideTokenStores;
 import io.picflow.query.BatchedWrites;
@@ -382,7 +383,7 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
     private TokenStore rebuildTokens(TokenStore liveTokens, List<RebuildTarget> targets) {
         for (RebuildTarget target : targets) {
             if (target instanceof ShadowTables tables) {
-                return new InspectableJdbcTokenStore(JdbcTokenStore.builder()
+                return new ContinuousTokenStore(JdbcTokenStore.builder()
                         .connectionProvider(connections)
                         .serializer(serializer)
                         .schema(SideTokenStores.schema(tables.qualified(QuerySideConfiguration.TOKEN_TABLE))));
