@@ -65,6 +65,14 @@ public class ProblemHandlers extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception e) {
+        if (DatabaseUnavailable.causes(e)) {
+            log.warn("Refused a request: the database is unavailable ({})", DatabaseUnavailable.describe(e));
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                    .header(HttpHeaders.RETRY_AFTER, Long.toString(DatabaseUnavailable.RETRY_AFTER.toSeconds()))
+                    .body(problem(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable",
+                            "The database cannot be reached right now, so the request may not have been applied. Send it again"
+                                    + " shortly, with the same Idempotency-Key if it had one, so that it is applied at most once.").getBody());
+        }
         log.error("Unhandled error", e);
         return problem(HttpStatus.INTERNAL_SERVER_ERROR, "Internal Server Error",
                 "The server failed to handle the request; the correlation id in X-Correlation-Id identifies it in the logs.");

@@ -3,6 +3,7 @@ package io.picflow.command.downloads.fetch;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import javax.imageio.ImageIO;
 
 /**
@@ -18,6 +20,10 @@ import javax.imageio.ImageIO;
  * Files are written aside and moved into place atomically, so no partial file is ever visible, and
  * identical bytes from different URLs are stored once. The query side serves these files. What no event
  * refers to is deleted by {@link ImageLibrarySweep}.
+ *
+ * <p>{@link #store} returns only once the files and the directory entries that name them are on disk (fsync of the
+ * file, then of each directory it changed): {@code ImageStored} follows, and an event must never refer to an image
+ * that a crash of the machine could take back (ADR 0014).
  */
 public final class ImageLibrary {
 
@@ -71,16 +77,39 @@ public final class ImageLibrary {
     }
 
     private static Path stagingFileFor(Path target) throws IOException {
-        Files.createDirectories(target.getParent());
+        createDirectoriesDurably(target.getParent());
         return Files.createTempFile(target.getParent(), ".staging-", ".tmp");
     }
 
     private static void moveIntoPlace(Path staging, Path target) throws IOException {
+        force(staging, StandardOpenOption.WRITE);
         try {
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException raced) {
             // Another download stored the same bytes at the same moment: theirs is identical.
             Files.deleteIfExists(staging);
+        }
+        force(target.getParent(), StandardOpenOption.READ); // the rename itself
+    }
+
+    /** Creates what is missing of {@code directory}, and flushes each new entry in its parent. */
+    private static void createDirectoriesDurably(Path directory) throws IOException {
+        if (Files.isDirectory(directory)) {
+            return;
+        }
+        createDirectoriesDurably(directory.getParent());
+        try {
+            Files.createDirectory(directory);
+        } catch (FileAlreadyExistsException raced) {
+            return; // another download created it, and flushes it
+        }
+        force(directory.getParent(), StandardOpenOption.READ);
+    }
+
+    /** fsync: of a file's content, or of a directory's entries (Linux allows opening a directory to read it). */
+    private static void force(Path path, StandardOpenOption mode) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, mode)) {
+            channel.force(true);
         }
     }
 }
