@@ -15,6 +15,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,7 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.stereotype.Component;
 
 /**
@@ -44,15 +46,17 @@ import org.springframework.stereotype.Component;
 public class DownloadFetchWorker implements FetchWorker, DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(DownloadFetchWorker.class);
-    private static final int REPORTING_THREADS = 4;
-    private static final int REPORT_DRAIN_SECONDS = 5;
+    /** Lanes of batched reports: two commits can wait for their flush at once while the other lane builds a batch. */
+    private static final int REPORT_LANES = 2;
+    /** How long a lane waits for more reports to join a batch (the next step of a small image is usually that close). */
+    private static final Duration REPORT_LINGER = Duration.ofMillis(20);
+    private static final Duration REPORT_DRAIN = Duration.ofSeconds(5);
 
     private final HttpFetcher fetcher;
     private final ImageInspector inspector;
     private final ImageLibrary library;
     private final FetchScheduler scheduler;
     private final ExecutorService threads;
-    private final ExecutorService reporters;
     private final DownloadReports reports;
     /** Decoding is CPU- and memory-heavy: one image per core at a time, whatever the fetch concurrency. */
     private final ExecutorService processing;
@@ -72,7 +76,8 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     private final CommandGateway commands;
     private final Counter takenOver;
 
-    public DownloadFetchWorker(CommandGateway commands, DownloadsProperties properties, MeterRegistry meters, JdbcClient jdbc) {
+    public DownloadFetchWorker(CommandGateway commands, DownloadsProperties properties, MeterRegistry meters, JdbcClient jdbc,
+            PlatformTransactionManager transactions) {
         this.commands = commands;
         this.heartbeats = new FetchHeartbeats(jdbc, properties.heartbeatStaleAfter());
         this.heartbeatTimer = Executors.newSingleThreadScheduledExecutor(named("picflow-fetch-heartbeat"));
@@ -83,9 +88,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         this.inspector = new ImageInspector(properties.maxPixels(), properties.thumbnailSize());
         this.library = new ImageLibrary(properties.storageDir());
         this.threads = Executors.newCachedThreadPool(named("picflow-fetch"));
-        // Reports wait on the database, not the CPU: more threads than cores, so that transactions overlap.
-        this.reporters = Executors.newFixedThreadPool(REPORTING_THREADS, named("picflow-report"));
-        this.reports = new DownloadReports(commands, reporters);
+        this.reports = new DownloadReports(commands, transactions, REPORT_LANES, REPORT_LINGER, named("picflow-report"));
         this.processing = Executors.newFixedThreadPool(properties.processingThreads(), named("picflow-process"));
         this.scheduler = new FetchScheduler(properties.globalConcurrency(), properties.perHostConcurrency(), threads, this::run);
         this.takenOver = Counter.builder("picflow.downloads.fetches.taken.over")
@@ -329,16 +332,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         heartbeatTimer.shutdownNow();
         threads.shutdownNow();
         processing.shutdownNow();
-        // What is done is reported: the queued reports get a few seconds (a lost one costs a watchdog retry).
-        reporters.shutdown();
-        try {
-            if (!reporters.awaitTermination(REPORT_DRAIN_SECONDS, TimeUnit.SECONDS)) {
-                reporters.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            reporters.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        reports.close(REPORT_DRAIN);
         resolver.shutdownNow();
         client.dispatcher().executorService().shutdown();
         client.connectionPool().evictAll();
