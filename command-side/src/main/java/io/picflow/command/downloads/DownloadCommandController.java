@@ -64,9 +64,12 @@ class DownloadCommandController {
         RequestImageDownload command = new RequestImageDownload(UUID.randomUUID().toString(),
                 DownloadUrls.requireFetchable(body.url()), body.fileNameOrNull(), body.tagsOrEmpty(), user.id());
         if (idempotencyKey == null) {
-            quotas.requireRoomFor(user.id());
-            send(command, user, correlationId);
-            return accepted(new DownloadAccepted(command.downloadId(), correlationId, DownloadStatus.REQUESTED.name()), false);
+            // One transaction for the quota's count and the command: one commit per request, not three.
+            return transaction.execute(status -> {
+                quotas.requireRoomFor(user.id());
+                send(command, user, correlationId);
+                return accepted(new DownloadAccepted(command.downloadId(), correlationId, DownloadStatus.REQUESTED.name()), false);
+            });
         }
         if (!VALID_KEY.matcher(idempotencyKey).matches()) {
             throw ProblemException.badRequest(IDEMPOTENCY_KEY + ": 1 to 255 visible ASCII characters");

@@ -38,8 +38,9 @@ class DownloadQuotas {
         recentRequests.tryAcquire(userId).ifPresent(wait -> {
             throw ProblemException.tooManyRequests("At most " + maxPerMinute + " download requests per minute", wait);
         });
-        long active = jdbc.sql("SELECT count(*) FROM active_download WHERE user_id = :user")
-                .param("user", userId).query(Long.class).single();
+        // Counted up to the limit only: a user far over it costs no more than one at it.
+        long active = jdbc.sql("SELECT count(*) FROM (SELECT 1 FROM active_download WHERE user_id = :user LIMIT :max) AS counted")
+                .param("user", userId).param("max", maxActive).query(Long.class).single();
         if (active >= maxActive) {
             throw ProblemException.tooManyRequests("At most " + maxActive + " unfinished downloads per user; "
                     + "wait for some to finish or cancel them", ACTIVE_RETRY_AFTER);

@@ -110,7 +110,7 @@ public class AxonPostgresConfiguration {
     EventStorageEngine eventStorageEngine(Serializer serializer, @Qualifier("eventSerializer") Serializer eventSerializer,
             PersistenceExceptionResolver persistenceExceptionResolver, Configuration configuration,
             ConnectionProvider connectionProvider, TransactionManager transactionManager, EventSchema eventSchema) {
-        return JdbcEventStorageEngine.builder()
+        return new TailReadingEventStorageEngine(JdbcEventStorageEngine.builder()
                 .snapshotSerializer(serializer)
                 .eventSerializer(eventSerializer)
                 .upcasterChain(configuration.upcasterChain())
@@ -118,8 +118,7 @@ public class AxonPostgresConfiguration {
                 .persistenceExceptionResolver(persistenceExceptionResolver)
                 .connectionProvider(connectionProvider)
                 .transactionManager(transactionManager)
-                .schema(eventSchema)
-                .build();
+                .schema(eventSchema));
     }
 
     /** The fallback token store: its table does not exist, see {@link #tokenSchema()}. */
@@ -209,7 +208,8 @@ public class AxonPostgresConfiguration {
      * {@code picflow.wake-ups.min-interval} (10 ms) per channel, plus a trailing one.
      */
     @Bean(destroyMethod = "close")
-    WakeUpNotifier wakeUpNotifier(DataSource dataSource, @Value("${picflow.wake-ups.min-interval:10ms}") Duration minInterval) {
-        return new WakeUpNotifier(dataSource, minInterval);
+    WakeUpNotifier wakeUpNotifier(DataSource dataSource, @Value("${picflow.wake-ups.min-interval:10ms}") Duration minInterval,
+            WakeUpListener listener) {
+        return new WakeUpNotifier(dataSource, minInterval, listener.origin());
     }
 }

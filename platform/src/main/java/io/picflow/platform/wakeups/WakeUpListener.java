@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +37,8 @@ public class WakeUpListener implements SmartLifecycle {
     private static final Duration MAX_RECONNECT_PAUSE = Duration.ofSeconds(30);
 
     private final DataSource dataSource;
+    /** Sent as the payload of this application's notifications, whose wake-ups it makes itself (WakeUpNotifier). */
+    private final String origin = UUID.randomUUID().toString();
     private final Map<String, List<Runnable>> subscribers = new ConcurrentHashMap<>();
     private final Set<String> listening = ConcurrentHashMap.newKeySet();
     private volatile Thread thread;
@@ -45,7 +48,17 @@ public class WakeUpListener implements SmartLifecycle {
         this.dataSource = dataSource;
     }
 
-    /** Runs {@code wakeUp} (on the listener's thread: it must be quick) whenever {@code channel} is notified. */
+    /** What this application's notifications carry, so that it can tell them from other processes'. */
+    public String origin() {
+        return origin;
+    }
+
+    /**
+     * Runs {@code wakeUp} (on the listener's thread: it must be quick) whenever another process notifies {@code channel}.
+     * This application's own changes are not among them: whoever made one wakes its followers here directly (Axon's
+     * event store on each local append, the live feed's projection after its commit), and hearing it again from
+     * PostgreSQL only cost each follower another empty read.
+     */
     public void subscribe(String channel, Runnable wakeUp) {
         subscribers.computeIfAbsent(channel, name -> new CopyOnWriteArrayList<>()).add(wakeUp);
     }
@@ -104,7 +117,9 @@ public class WakeUpListener implements SmartLifecycle {
     private void dispatch(PGNotification[] received) {
         Set<String> channels = new HashSet<>();
         for (PGNotification notification : received) {
-            channels.add(notification.getName());
+            if (!origin.equals(notification.getParameter())) {
+                channels.add(notification.getName());
+            }
         }
         channels.forEach(this::wake);
     }

@@ -30,6 +30,8 @@ public class WakeUpNotifier implements AutoCloseable {
 
     private final JdbcTemplate jdbc;
     private final long minIntervalNanos;
+    /** The payload of every notification: the listener of the same application ignores them (WakeUpListener). */
+    private final String origin;
     private final Map<String, Channel> channels = new ConcurrentHashMap<>();
     private final ScheduledExecutorService trailing = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "picflow-wake-up-notifier");
@@ -37,9 +39,10 @@ public class WakeUpNotifier implements AutoCloseable {
         return thread;
     });
 
-    public WakeUpNotifier(DataSource dataSource, Duration minInterval) {
+    public WakeUpNotifier(DataSource dataSource, Duration minInterval, String origin) {
         this.jdbc = new JdbcTemplate(dataSource);
         this.minIntervalNanos = minInterval.toNanos();
+        this.origin = origin;
     }
 
     /**
@@ -57,7 +60,7 @@ public class WakeUpNotifier implements AutoCloseable {
             return; // a batch of many changes: the transaction's first one has arranged the NOTIFY already
         }
         if (state.claimSlot(System.nanoTime(), minIntervalNanos)) {
-            jdbc.query("SELECT pg_notify(?, '')", row -> { }, channel);
+            jdbc.query("SELECT pg_notify(?, ?)", row -> { }, channel, origin);
         } else {
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
                 @Override
@@ -97,7 +100,7 @@ public class WakeUpNotifier implements AutoCloseable {
     /** A NOTIFY in a transaction of its own (one statement), which need not wait for the WAL flush. */
     private void notifyNow(String channel) {
         try {
-            jdbc.query("SELECT set_config('synchronous_commit', 'off', true), pg_notify(?, '')", row -> { }, channel);
+            jdbc.query("SELECT set_config('synchronous_commit', 'off', true), pg_notify(?, ?)", row -> { }, channel, origin);
         } catch (RuntimeException e) {
             // The listeners' fallback poll finds the change a little later.
             log.debug("NOTIFY {} failed", channel, e);
