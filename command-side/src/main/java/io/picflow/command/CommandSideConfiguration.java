@@ -5,6 +5,12 @@ import io.picflow.platform.axon.SchemaHistories;
 import io.picflow.platform.axon.SideTokenStores;
 import io.picflow.command.downloads.RetryPolicy;
 import io.picflow.command.downloads.fetch.DownloadsProperties;
+import com.github.kagkarlsson.scheduler.Scheduler;
+import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.config.ConfigurationScopeAwareProvider;
+import org.axonframework.deadline.DeadlineManager;
+import org.axonframework.deadline.DeadlineManagerSpanFactory;
+import org.axonframework.deadline.dbscheduler.DbSchedulerDeadlineManager;
 import org.axonframework.modelling.saga.repository.SagaStore;
 import org.axonframework.modelling.saga.repository.jdbc.JdbcSagaStore;
 import org.axonframework.modelling.saga.repository.jdbc.PostgresSagaSqlSchema;
@@ -46,6 +52,19 @@ public class CommandSideConfiguration {
 
     /** The command side's processors (process managers); their tokens live in command_token_entry. */
     static final List<String> PROCESSORS = List.of("ImageDownloadProcessProcessor");
+
+    /** Axon's db-scheduler deadline manager, with a timer per deadline so that db-scheduler need not poll every second. */
+    @Bean
+    DeadlineManager deadlineManager(Scheduler scheduler, org.axonframework.config.Configuration configuration, Serializer serializer,
+            TransactionManager transactionManager, DeadlineManagerSpanFactory spanFactory) {
+        return new PromptDeadlineManager(DbSchedulerDeadlineManager.builder()
+                .scopeAwareProvider(new ConfigurationScopeAwareProvider(configuration))
+                .serializer(serializer)
+                .transactionManager(transactionManager)
+                .spanFactory(spanFactory)
+                .startScheduler(false)
+                .stopScheduler(false), scheduler);
+    }
 
     /**
      * The command side's own schema history, so that each side migrates independently; after the event store's,

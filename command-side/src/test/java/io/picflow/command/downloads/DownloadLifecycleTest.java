@@ -108,9 +108,11 @@ class DownloadLifecycleTest {
         registry.add("picflow.downloads.retry.base-delay", () -> "100ms");
         // Snapshot after a few events, so that the lifecycle runs on aggregates loaded from snapshots.
         registry.add("picflow.downloads.snapshot-threshold", () -> "3");
-        // No fallback poll: every step must be woken by the commit before it (requests with and without an
-        // Idempotency-Key, batches of worker reports), or the awaits below run out.
+        // No fallback polls: every step must be woken by the commit before it (requests with and without an
+        // Idempotency-Key, batches of worker reports), and every deadline (retries) by its own timer, or the awaits
+        // below run out.
         registry.add("picflow.axon.event-poll-interval", () -> "1h");
+        registry.add("db-scheduler.polling-interval", () -> "1h");
     }
 
     @Test

@@ -58,6 +58,9 @@ final class FetchHeartbeats {
      * published before whose rows another node took meanwhile (see the class comment): the caller stops them.
      */
     synchronized List<StaleFetch> beat(List<Beat> fetches) {
+        if (fetches.isEmpty() && published.isEmpty()) {
+            return List.of(); // nothing to publish and nothing of ours to withdraw: an idle node writes nothing
+        }
         try {
             List<StaleFetch> takenFromMe = new ArrayList<>();
             Set<String> now = new HashSet<>();
