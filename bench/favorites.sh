@@ -31,7 +31,8 @@ mkdir -p "$RESULTS"
 BASE_URL="http://127.0.0.1:$HTTP_PORT"
 
 log "starting $JAR on $BASE_URL (PostgreSQL on $PG_PORT, data in $DATA_DIR, log $SERVICE_LOG)"
-start_service "-Xmx1g" ""
+# The service counts its own transactions by source for the units of work (--metrics-url below).
+start_service "-Xmx1g" "" --picflow.diagnostics.count-transactions=true
 wait_healthy "$BASE_URL"
 use_logged_pg_port
 
@@ -39,5 +40,5 @@ log "running the benchmark; report: $RESULT_FILE"
 # shellcheck disable=SC2086
 java ${BENCH_JAVA_OPTS:-} -cp "$CLASSES:$PG_JAR" io.picflow.bench.FavoritesBench --base-url "$BASE_URL" \
   --jwt-secret-file "$DATA_DIR/jwt-secret" --jdbc-url "jdbc:postgresql://127.0.0.1:$PG_PORT/postgres" \
-  --service-pid "$SERVICE_PID" "$@" | tee "$RESULT_FILE"
+  --service-pid "$SERVICE_PID" --metrics-url "$BASE_URL/actuator/prometheus" "$@" | tee "$RESULT_FILE"
 log "report saved to $RESULT_FILE (service log: $SERVICE_LOG)"

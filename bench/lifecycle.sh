@@ -107,10 +107,11 @@ log "starting $JAR ($SERVICE_HEAP) on $BASE_URL (PostgreSQL on 127.0.0.1:$PG_POR
 # Requests per minute: no limit in practice (at most 500 requests per user here), but each user's request window
 # is a long[max-requests-per-minute] ring (RequestWindows): 100,000,000 was 800 MB per user, an OutOfMemoryError
 # on every POST with -Xmx384m. 100,000 is 800 KB per user.
+# The service counts its own transactions by source for the units of work (--metrics-url below).
 start_service "$SERVICE_HEAP" PICFLOW_STORAGE_DIR \
   --picflow.downloads.global-concurrency=16 --picflow.downloads.per-host-concurrency=16 \
   --picflow.downloads.max-requests-per-minute=100000 --picflow.downloads.max-active-per-user=100000000 \
-  --picflow.downloads.max-bytes=20000000
+  --picflow.downloads.max-bytes=20000000 --picflow.diagnostics.count-transactions=true
 
 # 5. Wait for health 200 (it is 503 until Elasticsearch is ready).
 wait_healthy "$BASE_URL"
@@ -124,6 +125,7 @@ java ${BENCH_JAVA_OPTS:-} -Djava.io.tmpdir="$BENCH_TMP" -cp "$CLASSES:$PG_JAR" i
   --base-url "$BASE_URL" \
   --jdbc-url "jdbc:postgresql://127.0.0.1:$PG_PORT/postgres" \
   --service-pid "$SERVICE_PID" \
+  --metrics-url "$BASE_URL/actuator/prometheus" \
   "$@" | tee "$RESULT_FILE"
 
 # What the service stored: identical bytes are stored once, so the network and cpu scenarios share files.

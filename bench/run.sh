@@ -44,9 +44,10 @@ log "starting $JAR on $BASE_URL (PostgreSQL on 127.0.0.1:$PG_PORT, data in $DATA
 # (RequestWindows): 100,000,000 took 800 MB of the 1 GB heap. 1,000,000 takes 8 MB.
 # The benchmark's origin holds the fetches' answers while a level runs (--hold-fetches): a held fetch must not
 # stall out (30 s by default) before the level ends.
+# The service counts its own transactions by source for the units of work (--metrics-url below).
 start_service -Xmx1g "" \
   --picflow.downloads.max-requests-per-minute=1000000 --picflow.downloads.max-active-per-user=100000000 \
-  --picflow.downloads.stall-timeout=10m
+  --picflow.downloads.stall-timeout=10m --picflow.diagnostics.count-transactions=true
 
 # 4. Wait for health 200 (it is 503 until Elasticsearch is ready).
 wait_healthy "$BASE_URL"
@@ -61,5 +62,6 @@ java ${BENCH_JAVA_OPTS:-} -cp "$CLASSES:$PG_JAR" io.picflow.bench.DownloadReques
   --base-url "$BASE_URL" \
   --jdbc-url "jdbc:postgresql://127.0.0.1:$PG_PORT/postgres" \
   --service-pid "$SERVICE_PID" \
+  --metrics-url "$BASE_URL/actuator/prometheus" \
   "$@" | tee "$RESULT_FILE"
 log "report saved to $RESULT_FILE (service log: $SERVICE_LOG)"

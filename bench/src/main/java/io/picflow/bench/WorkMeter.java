@@ -4,7 +4,12 @@ import static io.picflow.bench.BenchSupport.format;
 import static io.picflow.bench.BenchSupport.progress;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -14,7 +19,11 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -33,6 +42,8 @@ import java.util.regex.Pattern;
  * subtracts the meter's readings inside it. The xid and the LSN are exact at the instant of the reading; the
  * pg_stat counters reach the statistics collector late (PostgreSQL 14: a backend reports at most every 500 ms,
  * and a backend that goes idle within 500 ms of its last report keeps the rest until its next transaction).
+ * With {@code --metrics-url}, a reading also takes the service's own count of its transactions by source
+ * ({@code picflow_db_transactions_total}, exact at the instant of the reading) from its Prometheus scrape.
  *
  * <p>Each phase starts when the service is quiet ({@link #QUIET_SECONDS} quiet seconds in a row) and is read
  * twice at its end: at its last answer (the phase's window), and again once the service is quiet (the work the
@@ -46,6 +57,10 @@ final class WorkMeter implements AutoCloseable {
     /** ... and with the service JVM below a quarter of one core. */
     static final double QUIET_JVM_CPU_SHARE = 0.25;
 
+    private static final Duration METRICS_TIMEOUT = Duration.ofSeconds(10);
+    private static final String TRANSACTIONS_METRIC = "picflow_db_transactions_total{";
+    /** Sources beyond this many are summed into one row of the per-source tables. */
+    private static final int TOP_SOURCES = 15;
     private static final Pattern LOCAL_JDBC = Pattern.compile("^jdbc:postgresql://127\\.0\\.0\\.1(:\\d{1,5})?/[^?]*(\\?.*)?$");
     private static final String READING = "SELECT d.xact_commit, d.xact_rollback, txid_snapshot_xmax(txid_current_snapshot()),"
             + " pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, w.wal_records, w.wal_sync"
@@ -53,7 +68,7 @@ final class WorkMeter implements AutoCloseable {
 
     /** The command-line options every benchmark shares for the database and the service process. */
     record Options(String jdbcUrl, String pgUser, String pgPassword, Long servicePid, int idleSeconds,
-            int quietTimeoutSeconds, int pgThreads, int pgSeconds) {
+            int quietTimeoutSeconds, int pgThreads, int pgSeconds, String metricsUrl) {
 
         static final String USAGE = """
                   --jdbc-url URL          the service's database, jdbc:postgresql://127.0.0.1:<port>/postgres
@@ -65,6 +80,9 @@ final class WorkMeter implements AutoCloseable {
                   --pg-seconds N          duration of the INSERT ceiling (default 5)
                   --pg-user NAME          database user (default postgres)
                   --pg-password TEXT      database password (default empty)
+                  --metrics-url URL       the service's /actuator/prometheus, started with
+                                          --picflow.diagnostics.count-transactions=true: exact transaction
+                                          counts by source (omit: none)
                 """;
 
         /** Removes its options from {@code values}. */
@@ -76,9 +94,19 @@ final class WorkMeter implements AutoCloseable {
             String user = values.remove("pg-user");
             String password = values.remove("pg-password");
             Long pid = BenchSupport.number(values, "service-pid", Long::parseLong);
+            String metricsUrl = values.remove("metrics-url");
+            if (metricsUrl != null) {
+                try {
+                    if (!metricsUrl.startsWith("http://127.0.0.1:") || URI.create(metricsUrl).getPort() < 0) {
+                        throw new IllegalArgumentException();
+                    }
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--metrics-url must be http://127.0.0.1:<port>/..., got " + metricsUrl);
+                }
+            }
             return new Options(jdbcUrl, user == null ? "postgres" : user, password == null ? "" : password, pid,
                     atLeast(values, "idle-seconds", 30, 0), atLeast(values, "quiet-timeout", 300, 1),
-                    atLeast(values, "pg-threads", 32, 1), atLeast(values, "pg-seconds", 5, 1));
+                    atLeast(values, "pg-threads", 32, 1), atLeast(values, "pg-seconds", 5, 1), metricsUrl);
         }
 
         private static int atLeast(Map<String, String> values, String name, int fallback, int min) {
@@ -101,30 +129,38 @@ final class WorkMeter implements AutoCloseable {
         }
     }
 
-    /** Cumulative counters at one instant; -1 where not measured. */
+    /**
+     * Cumulative counters at one instant; -1 where not measured. {@code serviceTransactions}: the sum of
+     * {@code sources}, the service's own count by source (empty when not measured).
+     */
     record Counters(long commits, long rollbacks, long nextXid, long walPosition, long walRecords, long walSyncs,
-            long jvmTicks, long pgTicks) {
+            long jvmTicks, long pgTicks, long serviceTransactions, Map<String, Long> sources) {
     }
 
     /** A reading: its sequence number (the meter's own transactions), when, and the counters. */
     record Reading(long seq, long nanos, Counters counters) {
     }
 
-    /** What a phase cost over some seconds, totals (the meter's own transactions subtracted). NaN where not measured. */
-    record Amounts(double seconds, double commits, double rollbacks, double xids, double walBytes, double walRecords,
-            double walSyncs, double jvmMs, double pgMs) {
+    /**
+     * What a phase cost over some seconds, totals (the meter's own transactions subtracted). NaN where not measured.
+     * {@code serviceTransactions}: counted by the service itself ({@code --metrics-url}).
+     */
+    record Amounts(double seconds, double commits, double rollbacks, double serviceTransactions, double xids,
+            double walBytes, double walRecords, double walSyncs, double jvmMs, double pgMs) {
 
         /** These amounts less {@code times} x {@code o} (not the seconds). */
         Amounts minus(Amounts o, double times) {
             return new Amounts(seconds, commits - times * o.commits, rollbacks - times * o.rollbacks,
-                    xids - times * o.xids, walBytes - times * o.walBytes, walRecords - times * o.walRecords,
-                    walSyncs - times * o.walSyncs, jvmMs - times * o.jvmMs, pgMs - times * o.pgMs);
+                    serviceTransactions - times * o.serviceTransactions, xids - times * o.xids,
+                    walBytes - times * o.walBytes, walRecords - times * o.walRecords, walSyncs - times * o.walSyncs,
+                    jvmMs - times * o.jvmMs, pgMs - times * o.pgMs);
         }
 
         /** These amounts times {@code factor} (not the seconds). */
         Amounts times(double factor) {
-            return new Amounts(seconds, commits * factor, rollbacks * factor, xids * factor, walBytes * factor,
-                    walRecords * factor, walSyncs * factor, jvmMs * factor, pgMs * factor);
+            return new Amounts(seconds, commits * factor, rollbacks * factor, serviceTransactions * factor,
+                    xids * factor, walBytes * factor, walRecords * factor, walSyncs * factor, jvmMs * factor,
+                    pgMs * factor);
         }
 
         Amounts perSecond() {
@@ -135,10 +171,11 @@ final class WorkMeter implements AutoCloseable {
     /**
      * One measured phase: {@code units} of work ({@code unit} names them) done in {@code phaseSeconds} of the
      * benchmark's own clock. {@code window}: from the start to the phase's last answer; {@code total}: until the
-     * service was quiet again ({@code quiet} false: the quiet timeout passed first).
+     * service was quiet again ({@code quiet} false: the quiet timeout passed first). {@code sources}: the service's
+     * counted transactions by source over {@code total} (empty when not measured).
      */
-    record Work(String name, String unit, long units, double phaseSeconds, Amounts window, Amounts total, boolean quiet,
-            String note) {
+    record Work(String name, String unit, long units, double phaseSeconds, Amounts window, Amounts total,
+            Map<String, Double> sources, boolean quiet, String note) {
 
         double unitsPerSecond() {
             return phaseSeconds > 0 ? units / phaseSeconds : Double.NaN;
@@ -150,6 +187,8 @@ final class WorkMeter implements AutoCloseable {
     private final Long postmasterPid;
     private final String serverVersion;
     private final long ticksPerSecond;
+    /** Null without {@code --metrics-url}. */
+    private final HttpClient metricsClient;
     private long seq;
     private double idleXidsPerSecond;
     /** The idle phase's rates per second, once measured: the background that runs through every phase. */
@@ -161,6 +200,8 @@ final class WorkMeter implements AutoCloseable {
         this.postmasterPid = postmasterPid;
         this.serverVersion = serverVersion;
         this.ticksPerSecond = ticksPerSecond;
+        this.metricsClient = options.metricsUrl() == null ? null : HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1).connectTimeout(METRICS_TIMEOUT).build();
     }
 
     static WorkMeter open(Options options) throws SQLException, IOException {
@@ -185,7 +226,13 @@ final class WorkMeter implements AutoCloseable {
             procStat(options.servicePid()); // readable now, or fail early
         }
         WorkMeter meter = new WorkMeter(options, connection, postmaster, version, clockTicks());
-        meter.read(); // fail early on a query error
+        Reading first = meter.read(); // fail early on a query error
+        if (options.metricsUrl() != null && first.counters().sources().isEmpty()) {
+            // The service has run transactions by now: no counter means the counting is off, not zero.
+            meter.close();
+            throw new IOException("no " + TRANSACTIONS_METRIC + "...} in " + options.metricsUrl()
+                    + ": start the service with --picflow.diagnostics.count-transactions=true");
+        }
         return meter;
     }
 
@@ -200,6 +247,8 @@ final class WorkMeter implements AutoCloseable {
     String describe() {
         return (serverVersion == null ? "no database counters (no --jdbc-url)" : serverVersion + ", postmaster pid " + postmasterPid)
                 + "; " + (options.servicePid() == null ? "no service CPU (no --service-pid)" : "service JVM pid " + options.servicePid())
+                + "; " + (options.metricsUrl() == null ? "no counted service transactions (no --metrics-url)"
+                        : "service transactions counted by the service, from " + options.metricsUrl())
                 + format("; CPU from /proc at %d ticks/s", ticksPerSecond);
     }
 
@@ -238,7 +287,8 @@ final class WorkMeter implements AutoCloseable {
             if (!quiet) {
                 note("not quiet after " + options.quietTimeoutSeconds() + " s");
             }
-            return new Work(name, unit, units, phaseSeconds, difference(begin, last), difference(begin, end), quiet, note);
+            return new Work(name, unit, units, phaseSeconds, difference(begin, last), difference(begin, end),
+                    sources(begin, end), quiet, note);
         }
     }
 
@@ -257,8 +307,8 @@ final class WorkMeter implements AutoCloseable {
         }
         Reading end = read(); // idle on both sides: the collector's delay is the same at each end, no need to wait
         Amounts amounts = difference(phase.begin, end);
-        Work work = new Work("idle", "second", Math.round(amounts.seconds()), amounts.seconds(), amounts, amounts, true,
-                phase.note);
+        Work work = new Work("idle", "second", Math.round(amounts.seconds()), amounts.seconds(), amounts, amounts,
+                sources(phase.begin, end), true, phase.note);
         idleRate = amounts.perSecond();
         if (!Double.isNaN(amounts.xids())) {
             idleXidsPerSecond = idleRate.xids();
@@ -278,7 +328,7 @@ final class WorkMeter implements AutoCloseable {
         double maxXids = Math.max(MIN_QUIET_XIDS, 3 * idleXidsPerSecond);
         long started = System.nanoTime();
         long deadline = started + TimeUnit.SECONDS.toNanos(options.quietTimeoutSeconds());
-        Reading previous = read();
+        Reading previous = read(false);
         int quietSeconds = 0;
         while (quietSeconds < QUIET_SECONDS) {
             if (System.nanoTime() - deadline > 0) {
@@ -286,7 +336,7 @@ final class WorkMeter implements AutoCloseable {
                 return false;
             }
             TimeUnit.SECONDS.sleep(1);
-            Reading current = read();
+            Reading current = read(false);
             double elapsed = seconds(current.nanos() - previous.nanos());
             Counters a = previous.counters();
             Counters b = current.counters();
@@ -307,15 +357,30 @@ final class WorkMeter implements AutoCloseable {
         // Each reading after `begin`, up to and including `end`, committed one read-only transaction of the meter's
         // own (the first reading's is counted by the second, and so on): not the service's work.
         double own = end.seq() - begin.seq();
+        boolean counted = a.serviceTransactions() >= 0 && b.serviceTransactions() >= 0;
         return new Amounts(seconds(end.nanos() - begin.nanos()),
                 db ? b.commits() - a.commits() - own : Double.NaN,
                 db ? b.rollbacks() - a.rollbacks() : Double.NaN,
+                counted ? b.serviceTransactions() - a.serviceTransactions() : Double.NaN, // the meter's are not the service's
                 db ? b.nextXid() - a.nextXid() : Double.NaN,
                 db ? b.walPosition() - a.walPosition() : Double.NaN,
                 db ? b.walRecords() - a.walRecords() : Double.NaN,
                 db ? b.walSyncs() - a.walSyncs() : Double.NaN,
                 options.servicePid() == null ? Double.NaN : millis(b.jvmTicks() - a.jvmTicks()),
                 db ? millis(b.pgTicks() - a.pgTicks()) : Double.NaN);
+    }
+
+    /** The counted transactions by source from {@code begin} to {@code end}, sources with none left out. */
+    private static Map<String, Double> sources(Reading begin, Reading end) {
+        Map<String, Long> before = begin.counters().sources();
+        Map<String, Double> amounts = new HashMap<>();
+        end.counters().sources().forEach((source, count) -> {
+            long amount = count - before.getOrDefault(source, 0L);
+            if (amount != 0) {
+                amounts.put(source, (double) amount);
+            }
+        });
+        return Map.copyOf(amounts);
     }
 
     private double millis(long ticks) {
@@ -329,6 +394,14 @@ final class WorkMeter implements AutoCloseable {
     // ---------------------------------------------------------------- readings
 
     Reading read() throws SQLException, IOException {
+        return read(true);
+    }
+
+    /**
+     * {@code service}: also the service's counted transactions (the waits for quiet need only the xids and the CPU,
+     * and a scrape costs the service some CPU of its own).
+     */
+    private Reading read(boolean service) throws SQLException, IOException {
         long commits = -1;
         long rollbacks = -1;
         long nextXid = -1;
@@ -349,10 +422,80 @@ final class WorkMeter implements AutoCloseable {
             }
             seq++;
         }
+        Map<String, Long> sources = service && metricsClient != null ? scrapeTransactions() : Map.of();
+        long serviceTransactions = service && metricsClient != null
+                ? sources.values().stream().mapToLong(Long::longValue).sum() : -1;
         long nanos = System.nanoTime();
         long jvm = jvmTicks();
         long pg = postmasterPid == null ? -1 : treeTicks(postmasterPid);
-        return new Reading(seq, nanos, new Counters(commits, rollbacks, nextXid, walPosition, walRecords, walSyncs, jvm, pg));
+        return new Reading(seq, nanos, new Counters(commits, rollbacks, nextXid, walPosition, walRecords, walSyncs, jvm, pg,
+                serviceTransactions, sources));
+    }
+
+    /** {@code picflow_db_transactions_total} by its {@code source} label, from the service's Prometheus scrape. */
+    private Map<String, Long> scrapeTransactions() throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(options.metricsUrl())).timeout(METRICS_TIMEOUT)
+                .header("Accept", "text/plain").GET().build();
+        HttpResponse<String> response;
+        try {
+            response = metricsClient.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while reading " + options.metricsUrl());
+        }
+        if (response.statusCode() != 200) {
+            throw new IOException("GET " + options.metricsUrl() + " answered " + response.statusCode() + ": "
+                    + BenchSupport.abbreviate(response.body()));
+        }
+        Map<String, Long> sources = new HashMap<>();
+        for (String line : response.body().split("\n")) {
+            if (line.startsWith(TRANSACTIONS_METRIC)) {
+                parseSample(line, sources);
+            }
+        }
+        return Map.copyOf(sources);
+    }
+
+    /** Adds one sample line, {@code name{labels} value [timestamp]}, to {@code sources} by its source label. */
+    private static void parseSample(String line, Map<String, Long> sources) throws IOException {
+        Map<String, String> labels = new HashMap<>();
+        int i = line.indexOf('{') + 1;
+        while (i < line.length() && line.charAt(i) != '}') {
+            int eq = line.indexOf('=', i);
+            if (eq < 0 || eq + 1 >= line.length() || line.charAt(eq + 1) != '"') {
+                throw new IOException("unreadable metrics line: " + BenchSupport.abbreviate(line));
+            }
+            String name = line.substring(i, eq).trim();
+            StringBuilder value = new StringBuilder();
+            int j = eq + 2;
+            for (; j < line.length() && line.charAt(j) != '"'; j++) {
+                char c = line.charAt(j);
+                if (c == '\\' && j + 1 < line.length()) {
+                    char next = line.charAt(++j);
+                    value.append(next == 'n' ? '\n' : next);
+                } else {
+                    value.append(c);
+                }
+            }
+            if (j >= line.length()) {
+                throw new IOException("unreadable metrics line: " + BenchSupport.abbreviate(line));
+            }
+            labels.put(name, value.toString());
+            i = j + 1;
+            while (i < line.length() && (line.charAt(i) == ',' || line.charAt(i) == ' ')) {
+                i++;
+            }
+        }
+        String[] rest = i < line.length() ? line.substring(i + 1).trim().split("\\s+") : new String[0];
+        String source = labels.get("source");
+        if (source == null || rest.length == 0 || rest[0].isEmpty()) {
+            throw new IOException("unreadable metrics line: " + BenchSupport.abbreviate(line));
+        }
+        try {
+            sources.merge(source, Math.round(Double.parseDouble(rest[0])), Long::sum);
+        } catch (NumberFormatException e) {
+            throw new IOException("unreadable metrics line: " + BenchSupport.abbreviate(line));
+        }
     }
 
     private long jvmTicks() throws IOException {
@@ -481,7 +624,10 @@ final class WorkMeter implements AutoCloseable {
                 + " WAL-writing transactions: transaction ids handed out (txid_snapshot_xmax); WAL flushes:"
                 + " pg_stat_wal.wal_sync; WAL bytes: how far pg_current_wal_lsn() moved; CPU: utime + stime from /proc,"
                 + " the service JVM alone, and PostgreSQL's postmaster with all its processes (bench/README.md,"
-                + " \"Units of work\")");
+                + " \"Units of work\"). Service transactions (counted): counted in the service JVM"
+                + " (picflow_db_transactions_total: each commit and each autocommit statement, by thread), exact at"
+                + " each reading, while pg_stat_database lags (PostgreSQL 14 keeps an idle backend's statistics until"
+                + " its next transaction)");
         out.println("- each phase starts once the service is quiet. Row \"<phase>\": up to its last answer (the"
                 + " statistics of its last second may be missing); \"until quiet\": until the service is quiet again,"
                 + " with the work the phase left running; \"less idle\": less the idle rate over the same seconds"
@@ -500,6 +646,13 @@ final class WorkMeter implements AutoCloseable {
         }
         printUnits(out, all, ceiling == null || ceiling.work() == null ? null : ceilingRows(ceiling.work()).get(
                 knowsIdle() ? 1 : 0));
+        // The ceilings' units are inserts the service did not make: only the benchmark's own phases (and idle).
+        List<Work> phases = new ArrayList<>();
+        if (idle != null) {
+            phases.add(idle);
+        }
+        rows.stream().map(Row::work).distinct().forEach(phases::add);
+        printSources(out, phases, idle);
     }
 
     /**
@@ -519,14 +672,14 @@ final class WorkMeter implements AutoCloseable {
     static void printIdle(PrintStream out, Work idle, InsertCeiling.Result ceiling) {
         out.println(format("### Idle: %.0f s with no requests", idle.total().seconds()));
         out.println();
-        out.println("| per second | transactions (commits + rollbacks) | WAL-writing transactions (xids) | WAL flushes | WAL records | WAL bytes | service JVM CPU ms | PostgreSQL CPU ms |");
-        out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+        out.println("| per second | transactions (commits + rollbacks) | service transactions (counted) | WAL-writing transactions (xids) | WAL flushes | WAL records | WAL bytes | service JVM CPU ms | PostgreSQL CPU ms |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         Amounts rate = idle.total().perSecond();
-        out.println(idleRow("idle", rate));
+        out.println(idleRow("idle", rate, number(rate.serviceTransactions(), 1)));
         if (ceiling != null && ceiling.work() != null) {
             Amounts ceilingRate = ceiling.work().total().times(1.0 / ceiling.wallSeconds());
-            out.println(idleRow(ceiling.work().name(), ceilingRate));
-            out.println(format("| idle / ceiling | %s | %s | %s | %s | %s | | %s |",
+            out.println(idleRow(ceiling.work().name(), ceilingRate, "-"));
+            out.println(format("| idle / ceiling | %s | | %s | %s | %s | %s | | %s |",
                     percent(rate.commits() + rate.rollbacks(), ceilingRate.commits() + ceilingRate.rollbacks()),
                     percent(rate.xids(), ceilingRate.xids()), percent(rate.walSyncs(), ceilingRate.walSyncs()),
                     percent(rate.walRecords(), ceilingRate.walRecords()), percent(rate.walBytes(), ceilingRate.walBytes()),
@@ -537,28 +690,37 @@ final class WorkMeter implements AutoCloseable {
             out.println("- idle: " + idle.note());
         }
         out.println("target: idle <= 5 transactions/s (read-only included) and <= 1 WAL-writing transaction/s");
+        double pgTx = rate.commits() + rate.rollbacks();
+        double counted = rate.serviceTransactions();
         if (Double.isNaN(rate.commits())) {
-            out.println("result: not measured (no --jdbc-url)");
-        } else {
-            double tx = rate.commits() + rate.rollbacks();
+            out.println(Double.isNaN(counted) ? "result: not measured (no --jdbc-url)"
+                    : format("result: not measured (no --jdbc-url: no WAL-writing figure; %.1f transactions/s counted"
+                            + " by the service)", counted));
+        } else if (Double.isNaN(counted)) {
             out.println(format("result: %s (%.1f transactions/s, %.1f WAL-writing (xids)/s, %.1f WAL flushes/s)",
-                    tx <= 5 && rate.xids() <= 1 ? "MET" : "NOT MET", tx, rate.xids(), rate.walSyncs()));
+                    pgTx <= 5 && rate.xids() <= 1 ? "MET" : "NOT MET", pgTx, rate.xids(), rate.walSyncs()));
+        } else {
+            // The service's count is exact; pg_stat_database may carry counts from before the window, or miss some.
+            out.println(format("result: %s (%.1f transactions/s counted by the service; pg_stat_database: %.1f;"
+                            + " %.1f WAL-writing (xids)/s, %.1f WAL flushes/s)",
+                    counted <= 5 && rate.xids() <= 1 ? "MET" : "NOT MET", counted, pgTx, rate.xids(), rate.walSyncs()));
         }
         out.println();
     }
 
-    private static String idleRow(String name, Amounts rate) {
-        return format("| %s | %s | %s | %s | %s | %s | %s | %s |", name, number(rate.commits() + rate.rollbacks(), 1),
-                number(rate.xids(), 1), number(rate.walSyncs(), 1), number(rate.walRecords(), 0),
-                number(rate.walBytes(), 0), number(rate.jvmMs(), 1), number(rate.pgMs(), 1));
+    private static String idleRow(String name, Amounts rate, String counted) {
+        return format("| %s | %s | %s | %s | %s | %s | %s | %s | %s |", name,
+                number(rate.commits() + rate.rollbacks(), 1), counted, number(rate.xids(), 1),
+                number(rate.walSyncs(), 1), number(rate.walRecords(), 0), number(rate.walBytes(), 0),
+                number(rate.jvmMs(), 1), number(rate.pgMs(), 1));
     }
 
     /** The units table (per unit of each row), then the same divided by the ceiling's per-insert figures. */
     static void printUnits(PrintStream out, List<Row> rows, Row reference) {
         out.println("### Per unit of work");
         out.println();
-        out.println("| phase | units | units/s | % of INSERT ceiling/s | commits | rollbacks | WAL-writing tx (xids) | WAL flushes | WAL bytes | service JVM CPU ms | PostgreSQL CPU ms |");
-        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        out.println("| phase | units | units/s | % of INSERT ceiling/s | commits | service transactions (counted) | rollbacks | WAL-writing tx (xids) | WAL flushes | WAL bytes | service JVM CPU ms | PostgreSQL CPU ms |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Row row : rows) {
             out.println(unitsRow(row, reference));
         }
@@ -591,6 +753,54 @@ final class WorkMeter implements AutoCloseable {
         out.println();
     }
 
+    /**
+     * Where the service's counted transactions went, per phase until quiet: the top sources per unit (idle: per
+     * second), the rest summed, and the total. Nothing without {@code --metrics-url}.
+     */
+    static void printSources(PrintStream out, List<Work> phases, Work idle) {
+        if (phases.stream().allMatch(work -> work.sources().isEmpty())) {
+            return;
+        }
+        out.println("### Where the service's transactions went (counted, per unit, until quiet)");
+        out.println();
+        for (Work work : phases) {
+            if (work.sources().isEmpty()) {
+                continue;
+            }
+            // Idle: per second of the idle window, as in the idle table (its units are rounded seconds).
+            double divisor = work == idle ? work.total().seconds() : work.units();
+            List<Map.Entry<String, Double>> sorted = new ArrayList<>(work.sources().entrySet());
+            sorted.sort(Map.Entry.<String, Double>comparingByValue(Comparator.reverseOrder())
+                    .thenComparing(Map.Entry.comparingByKey()));
+            double total = sorted.stream().mapToDouble(Map.Entry::getValue).sum();
+            out.println(format("%s%s: %.0f transactions in %.1f s, per %s:", work.name(), work == idle ? "" : ", until quiet",
+                    total, work.total().seconds(), work.unit()));
+            out.println();
+            out.println("| source | per unit | share |");
+            out.println("|---|---:|---:|");
+            Map<String, Double> shown = new LinkedHashMap<>();
+            double others = 0;
+            for (int i = 0; i < sorted.size(); i++) {
+                if (i < TOP_SOURCES) {
+                    shown.put(sorted.get(i).getKey(), sorted.get(i).getValue());
+                } else {
+                    others += sorted.get(i).getValue();
+                }
+            }
+            shown.forEach((source, amount) -> out.println(sourceRow(BenchSupport.abbreviate(source), amount, divisor, total)));
+            if (sorted.size() > TOP_SOURCES) {
+                out.println(sourceRow(format("others (%d sources)", sorted.size() - TOP_SOURCES), others, divisor, total));
+            }
+            out.println(sourceRow("total", total, divisor, total));
+            out.println();
+        }
+    }
+
+    private static String sourceRow(String source, double amount, double divisor, double total) {
+        return format("| %s | %s | %s |", source, number(divisor > 0 ? amount / divisor : Double.NaN, 3),
+                percent(amount, total));
+    }
+
     static Amounts perUnit(Work work, Amounts amounts) {
         return amounts.times(work.units() > 0 ? 1.0 / work.units() : Double.NaN);
     }
@@ -598,10 +808,10 @@ final class WorkMeter implements AutoCloseable {
     private static String unitsRow(Row row, Row reference) {
         Work work = row.work();
         Amounts per = row.perUnit();
-        return format("| %s | %d %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", row.name(), work.units(),
+        return format("| %s | %d %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", row.name(), work.units(),
                 work.unit() + (work.units() == 1 ? "" : "s"), row.rates() ? number(work.unitsPerSecond(), 1) : "",
                 row.rates() && reference != null ? percent(work.unitsPerSecond(), reference.work().unitsPerSecond()) : "",
-                number(per.commits(), 2), number(per.rollbacks(), 2), number(per.xids(), 2), number(per.walSyncs(), 2),
+                number(per.commits(), 2), number(per.serviceTransactions(), 2), number(per.rollbacks(), 2), number(per.xids(), 2), number(per.walSyncs(), 2),
                 number(per.walBytes(), 0), number(per.jvmMs(), 2), number(per.pgMs(), 2));
     }
 

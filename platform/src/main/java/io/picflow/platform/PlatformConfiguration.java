@@ -1,8 +1,10 @@
 package io.picflow.platform;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.picflow.platform.admin.EventBrowserConfiguration;
 import io.picflow.platform.admin.ProcessingAdminConfiguration;
 import io.picflow.platform.axon.AxonPostgresConfiguration;
+import io.picflow.platform.diagnostics.TransactionCounting;
 import io.picflow.platform.privacy.PrivacyConfiguration;
 import io.picflow.platform.security.DevTokenController;
 import io.picflow.platform.security.SecurityConfiguration;
@@ -11,6 +13,9 @@ import io.picflow.platform.web.ProblemErrorController;
 import io.picflow.platform.web.ProblemHandlers;
 import io.picflow.platform.web.ProblemResponseWriter;
 import io.picflow.platform.web.WebConfiguration;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.PropertySource;
@@ -22,4 +27,11 @@ import org.springframework.context.annotation.PropertySource;
         EventBrowserConfiguration.class, ProcessingAdminConfiguration.class, PrivacyConfiguration.class})
 @PropertySource("classpath:picflow-platform.properties")
 public class PlatformConfiguration {
+
+    /** Transactions counted by the kind of thread that ran them: for the benchmarks (TransactionCounting). */
+    @Bean
+    @ConditionalOnProperty(name = "picflow.diagnostics.count-transactions", havingValue = "true")
+    static TransactionCounting transactionCounting(ObjectProvider<MeterRegistry> registry) {
+        return new TransactionCounting(registry);
+    }
 }

@@ -17,6 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
@@ -27,15 +29,61 @@ import org.springframework.core.env.MapPropertySource;
  * the embedded database (the embedded default) it also provides a JWT secret kept in the data
  * directory, unless one is configured; only with that generated secret does it enable
  * {@code POST /api/dev/tokens}. With an external database it is a production-like run and the secret must
- * be configured. The services stop after the context has closed (also on Ctrl-C).
+ * be configured. The services stop after the context has closed (also on Ctrl-C). PostgreSQL starts before the
+ * context (it needs it); Elasticsearch once the application is ready (nothing waits for it).
  */
-class EmbeddedServicesLauncher implements ApplicationListener<ApplicationEnvironmentPreparedEvent> {
+class EmbeddedServicesLauncher implements ApplicationListener<ApplicationEvent> {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedServicesLauncher.class);
 
+    /** Set when Elasticsearch is to be embedded: run once the application is ready. */
+    private volatile Runnable elasticsearchLauncher;
+
     @Override
-    public void onApplicationEvent(ApplicationEnvironmentPreparedEvent event) {
-        ConfigurableEnvironment environment = event.getEnvironment();
+    public void onApplicationEvent(ApplicationEvent event) {
+        if (event instanceof ApplicationEnvironmentPreparedEvent prepared) {
+            provideServices(prepared.getEnvironment());
+        } else if (event instanceof ApplicationReadyEvent && elasticsearchLauncher != null) {
+            Runnable launch = elasticsearchLauncher;
+            elasticsearchLauncher = null;
+            Thread launcher = new Thread(() -> {
+                try {
+                    launch.run();
+                } catch (RuntimeException e) {
+                    log.error("Could not launch the embedded Elasticsearch: search stays unavailable", e);
+                }
+            }, "launch-elasticsearch");
+            launcher.setDaemon(true);
+            launcher.start();
+        }
+    }
+
+    private static void launchElasticsearch(Path cache, Path dataDirectory, int httpPort, int heapMb) {
+        Path home = ElasticsearchDistribution.pinned().unpackedInto(cache);
+        ElasticsearchServer elasticsearch = ElasticsearchServer.launch(home, dataDirectory.resolve("elasticsearch"),
+                httpPort, heapMb, true);
+        SpringApplication.getShutdownHandlers().add(elasticsearch::close);
+        Thread awaitReady = new Thread(() -> {
+            try {
+                elasticsearch.awaitReady(Duration.ofMinutes(3));
+                log.info("Embedded Elasticsearch ready at {}", elasticsearch.url());
+            } catch (RuntimeException e) {
+                log.error("Embedded Elasticsearch did not start", e);
+            }
+        }, "await-elasticsearch");
+        awaitReady.setDaemon(true);
+        awaitReady.start();
+    }
+
+    private static int freePort() {
+        try {
+            return ElasticsearchServer.freePort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not find a free port for the embedded Elasticsearch", e);
+        }
+    }
+
+    private void provideServices(ConfigurableEnvironment environment) {
         Path dataDirectory = Path.of(environment.getProperty("picflow.data-dir",
                 environment.getProperty("PICFLOW_DATA_DIR", "picflow-data"))).toAbsolutePath().normalize();
         Map<String, Object> provided = new HashMap<>();
@@ -51,25 +99,15 @@ class EmbeddedServicesLauncher implements ApplicationListener<ApplicationEnviron
             provided.put("spring.datasource.password", postgres.password());
         }
         if (!configured(environment, "picflow.elasticsearch.url", "PICFLOW_ELASTICSEARCH_URL")) {
+            int port = environment.getProperty("picflow.embedded.elasticsearch-port", Integer.class, 0);
+            int httpPort = port > 0 ? port : freePort();
+            provided.put("picflow.elasticsearch.url", "http://127.0.0.1:" + httpPort);
             Path cache = Path.of(environment.getProperty("picflow.embedded.cache-dir",
                     Path.of(System.getProperty("user.home"), ".cache", "picflow").toString()));
-            Path home = ElasticsearchDistribution.pinned().unpackedInto(cache);
-            ElasticsearchServer elasticsearch = ElasticsearchServer.launch(home, dataDirectory.resolve("elasticsearch"),
-                    environment.getProperty("picflow.embedded.elasticsearch-port", Integer.class, 0),
-                    environment.getProperty("picflow.embedded.elasticsearch-heap-mb", Integer.class, 512), true);
-            SpringApplication.getShutdownHandlers().add(elasticsearch::close);
-            provided.put("picflow.elasticsearch.url", elasticsearch.url());
-            // Start-up does not wait for it: health reports it DOWN until it is ready.
-            Thread awaitReady = new Thread(() -> {
-                try {
-                    elasticsearch.awaitReady(Duration.ofMinutes(3));
-                    log.info("Embedded Elasticsearch ready at {}", elasticsearch.url());
-                } catch (RuntimeException e) {
-                    log.error("Embedded Elasticsearch did not start", e);
-                }
-            }, "await-elasticsearch");
-            awaitReady.setDaemon(true);
-            awaitReady.start();
+            int heapMb = environment.getProperty("picflow.embedded.elasticsearch-heap-mb", Integer.class, 512);
+            // Launched once the application is ready: on 2 cores, Elasticsearch's own start-up took about a second
+            // of the application's (ADR 0014). Search answers 503, and health DOWN, until it is ready.
+            elasticsearchLauncher = () -> launchElasticsearch(cache, dataDirectory, httpPort, heapMb);
         }
         boolean embeddedDatabase = provided.containsKey("spring.datasource.url");
         boolean generatedSecret = embeddedDatabase
