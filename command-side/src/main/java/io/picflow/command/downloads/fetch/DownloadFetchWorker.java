@@ -48,8 +48,12 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     private static final Logger log = LoggerFactory.getLogger(DownloadFetchWorker.class);
     /** Lanes of batched reports: two commits can wait for their flush at once while the other lane builds a batch. */
     private static final int REPORT_LANES = 2;
-    /** How long a lane waits for more reports to join a batch (the next step of a small image is usually that close). */
-    private static final Duration REPORT_LINGER = Duration.ofMillis(20);
+    /**
+     * No waiting for more reports: a batch is what queued up while the lane's previous transaction committed. A
+     * linger (20 ms was tried) saved a commit per small download run alone, but every report in a batch waits for
+     * the ones after it, and the live frames came 5 to 30 ms later (bench/live.sh, ADR 0014).
+     */
+    private static final Duration REPORT_LINGER = Duration.ZERO;
     private static final Duration REPORT_DRAIN = Duration.ofSeconds(5);
 
     private final HttpFetcher fetcher;

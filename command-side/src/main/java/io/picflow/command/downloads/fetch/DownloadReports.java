@@ -28,8 +28,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * image instead of waiting for a command's transaction.
  *
  * <p>Reports are batched: each lane (a download always uses the same one, which keeps its reports in order) takes
- * what has queued up, waiting up to {@code linger} for more, and sends up to {@value #MAX_BATCH} reports in one
- * transaction, each under a savepoint of its own. One commit (one WAL flush) then carries the steps of many
+ * what has queued up (waiting up to {@code linger} for more, if it is not zero) and sends up to {@value #MAX_BATCH}
+ * reports in one transaction, each under a savepoint of its own. Under load, what queues while one batch commits is
+ * the next batch: a group commit. One commit (one WAL flush) then carries the steps of many
  * downloads, and the validated, processed and stored steps of a small image usually ride together; the processors
  * downstream (the process manager, the live feed, the read models) then see them in one batch too (ADR 0014). A
  * report that fails rolls back to its savepoint alone; a batch that cannot commit is sent again one report at a time.
@@ -41,7 +42,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 final class DownloadReports {
 
     private static final Logger log = LoggerFactory.getLogger(DownloadReports.class);
-    static final int MAX_BATCH = 64;
+    static final int MAX_BATCH = 32;
     private static final Duration IDLE_LOOK = Duration.ofMillis(200);
 
     /** A queued report: the command is looked up when the batch runs (a progress report takes the latest then). */
