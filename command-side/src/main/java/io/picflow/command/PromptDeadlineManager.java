@@ -26,6 +26,8 @@ public class PromptDeadlineManager extends DbSchedulerDeadlineManager {
 
     /** Beyond this many pending timers, deadlines wait for the fallback poll: memory stays bounded. */
     static final int MAX_TIMERS = 100_000;
+    /** How long after its due time a deadline's timer asks db-scheduler to look. */
+    static final Duration FIRE_AFTER_DUE = Duration.ofMillis(25);
 
     private final Scheduler scheduler;
     private final Map<String, ScheduledFuture<?>> timers = new ConcurrentHashMap<>();
@@ -60,11 +62,18 @@ public class PromptDeadlineManager extends DbSchedulerDeadlineManager {
         if (timers.size() >= MAX_TIMERS) {
             return;
         }
-        long delay = Math.max(0, Duration.between(Instant.now(), due).toMillis());
-        timers.put(scheduleId, clock.schedule(() -> {
+        // db-scheduler runs what is due by the wall clock; the timer runs by the monotonic one, and milliseconds were
+        // truncated: a timer exactly on time can fire a little before the deadline is due, find nothing, and leave
+        // it to the fallback poll. A small margin after the due time avoids that.
+        long delay = Math.max(0, Duration.between(Instant.now(), due).toNanos()) + FIRE_AFTER_DUE.toNanos();
+        ScheduledFuture<?> timer = clock.schedule(() -> {
             timers.remove(scheduleId);
             scheduler.triggerCheckForDueExecutions();
-        }, delay, TimeUnit.MILLISECONDS));
+        }, delay, TimeUnit.NANOSECONDS);
+        timers.put(scheduleId, timer);
+        if (timer.isDone()) {
+            timers.remove(scheduleId, timer); // it ran before it was recorded
+        }
     }
 
     private static void afterCommit(Runnable action) {
