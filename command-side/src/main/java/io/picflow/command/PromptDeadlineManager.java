@@ -5,9 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.axonframework.deadline.dbscheduler.DbSchedulerDeadlineManager;
 import org.axonframework.messaging.ScopeDescriptor;
@@ -31,7 +30,7 @@ public class PromptDeadlineManager extends DbSchedulerDeadlineManager {
 
     private final Scheduler scheduler;
     private final Map<String, ScheduledFuture<?>> timers = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    private final ScheduledThreadPoolExecutor clock = new ScheduledThreadPoolExecutor(1, runnable -> {
         Thread thread = new Thread(runnable, "picflow-deadline-timer");
         thread.setDaemon(true);
         return thread;
@@ -40,6 +39,8 @@ public class PromptDeadlineManager extends DbSchedulerDeadlineManager {
     public PromptDeadlineManager(DbSchedulerDeadlineManager.Builder builder, Scheduler scheduler) {
         super(builder.scheduler(scheduler));
         this.scheduler = scheduler;
+        // A cancelled timer leaves the queue at once, not at its due time: cancelled watchdogs do not pile up.
+        clock.setRemoveOnCancelPolicy(true);
     }
 
     @Override

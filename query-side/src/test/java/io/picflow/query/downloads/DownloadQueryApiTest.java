@@ -136,7 +136,7 @@ class DownloadQueryApiTest extends QuerySideTest {
         processor.resetTokens();
         processor.start();
         // Replay is done when every segment has passed the head recorded at the reset.
-        await().atMost(Duration.ofSeconds(30)).until(() -> processor.processingStatus().size() == 4
+        await().atMost(Duration.ofSeconds(30)).until(() -> processor.processingStatus().size() == 2
                 && processor.processingStatus().values().stream().allMatch(status -> status.getCurrentPosition()
                         .orElse(-1) >= head.position().orElse(0)));
 

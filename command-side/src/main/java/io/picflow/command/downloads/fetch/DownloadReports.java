@@ -5,7 +5,9 @@ import io.picflow.events.MetadataKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -136,6 +138,28 @@ final class DownloadReports {
             if (command != null) {
                 pending.add(new Pending(report.job(), command));
             }
+        }
+        // At most one report per download in a transaction: Axon releases an aggregate's lock when a command's unit
+        // of work ends, before the batch commits. Another command on that download (a user's cancel, a watchdog) could
+        // then take the lock and wait in PostgreSQL for the batch's uncommitted event, while the batch's next report
+        // of the same download waited for the lock: a deadlock neither side could see.
+        List<Pending> run = new ArrayList<>();
+        Set<String> downloads = new HashSet<>();
+        for (Pending report : pending) {
+            if (!downloads.add(report.job().downloadId())) {
+                deliverTogether(run);
+                run = new ArrayList<>();
+                downloads.clear();
+                downloads.add(report.job().downloadId());
+            }
+            run.add(report);
+        }
+        deliverTogether(run);
+    }
+
+    private void deliverTogether(List<Pending> pending) {
+        if (pending.isEmpty()) {
+            return;
         }
         if (pending.size() == 1) {
             deliverAlone(pending.get(0));
