@@ -7,6 +7,7 @@ import io.picflow.devservices.TestTokens;
 import io.picflow.events.MetadataKeys;
 import io.picflow.events.downloads.ImageDownloadRequested;
 import io.picflow.events.downloads.ImageFetched;
+import io.picflow.platform.wakeups.WakeUpChannels;
 import io.picflow.query.support.QuerySideTest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -62,6 +63,8 @@ class StoredEventRevisionsTest extends QuerySideTest {
                 .formatted(id), """
                 {"correlationId":"corr-rev1","causationId":"cause-rev1","userId":"%s"}""".formatted(user));
         ImageFetched expected = new ImageFetched(id, 1, 1000, "image/png; charset=binary", "ab12");
+        // Written behind Axon's back, like another process's append: tell the listeners, as that process would.
+        jdbc.sql("SELECT pg_notify(:channel, '')").param("channel", WakeUpChannels.EVENTS).query().singleRow();
 
         DomainEventMessage<?> byAggregate = eventStore.readEvents(id).asStream()
                 .filter(event -> event.getSequenceNumber() == 1).findFirst().orElseThrow();
