@@ -4,37 +4,49 @@ import io.picflow.command.downloads.fetch.DownloadsProperties;
 import io.picflow.platform.web.ProblemException;
 import java.time.Clock;
 import java.time.Duration;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Per-user limits on {@code POST /api/downloads}: unfinished downloads at once (counted in the
  * {@code active_download} table, kept in the same transaction as the events by
- * {@link ActiveDownloadsTable}), and requests per minute (a sliding window in this process, bounded by
- * {@link RequestWindows}: with several command nodes, each enforces the rate on its own).
+ * {@link ActiveDownloadsTable}), and requests per minute ({@link RequestWindows}, also in PostgreSQL). Both are
+ * counted in the database, so they hold whatever command node each request reaches.
  */
 @Component
 class DownloadQuotas {
 
-    private static final Duration WINDOW = Duration.ofMinutes(1);
     private static final Duration ACTIVE_RETRY_AFTER = Duration.ofSeconds(30);
 
     private final JdbcClient jdbc;
     private final int maxActive;
     private final int maxPerMinute;
     private final RequestWindows recentRequests;
+    private final TransactionTemplate transaction;
 
-    DownloadQuotas(JdbcClient jdbc, Clock clock, DownloadsProperties properties,
-            @Value("${picflow.downloads.rate-limit-max-users:10000}") long rateLimitMaxUsers) {
+    DownloadQuotas(JdbcClient jdbc, Clock clock, DownloadsProperties properties, PlatformTransactionManager transactions) {
         this.jdbc = jdbc;
         this.maxActive = properties.maxActivePerUser();
         this.maxPerMinute = properties.maxRequestsPerMinute();
-        this.recentRequests = new RequestWindows(maxPerMinute, WINDOW, rateLimitMaxUsers, clock);
+        this.recentRequests = new RequestWindows(jdbc, maxPerMinute, clock);
+        this.transaction = new TransactionTemplate(transactions);
     }
 
-    /** Throws 429 (with Retry-After) when {@code userId} may not request another download now. */
+    /**
+     * Throws 429 (with Retry-After) when {@code userId} may not request another download now. Joins the caller's
+     * transaction (the request's own, so that a request refused later takes its count back), or runs in one.
+     */
     void requireRoomFor(String userId) {
+        transaction.executeWithoutResult(status -> check(userId));
+    }
+
+    RequestWindows requestWindows() {
+        return recentRequests;
+    }
+
+    private void check(String userId) {
         recentRequests.tryAcquire(userId).ifPresent(wait -> {
             throw ProblemException.tooManyRequests("At most " + maxPerMinute + " download requests per minute", wait);
         });

@@ -41,5 +41,6 @@ public class DownloadsErasure {
         jdbc.sql("DELETE FROM active_download WHERE user_id = :user").param("user", userId).update();
         jdbc.sql("DELETE FROM finished_download WHERE user_id = :user").param("user", userId).update();
         jdbc.sql("DELETE FROM idle_download WHERE user_id = :user").param("user", userId).update();
+        jdbc.sql("DELETE FROM download_request_count WHERE user_id = :user").param("user", userId).update();
     }
 }

@@ -26,6 +26,14 @@ class IdempotencyKeyRetention {
                         .increment(deleteOlderThan(jdbc, retention)));
     }
 
+    /** The rate limit's counts of requests older than its window ({@link RequestWindows}). */
+    @Bean
+    RecurringTask<Void> requestCountCleanup(DownloadQuotas quotas, MeterRegistry meters) {
+        return Tasks.recurring("download-request-count-cleanup", Schedules.fixedDelay(Duration.ofHours(1)))
+                .execute((instance, context) -> meters.counter("picflow.retention.removed", "item", "download_request_count")
+                        .increment(quotas.requestWindows().deleteExpired()));
+    }
+
     static int deleteOlderThan(JdbcClient jdbc, Duration retention) {
         return jdbc.sql("DELETE FROM idempotency_key WHERE created_at < now() - make_interval(secs => :seconds)")
                 .param("seconds", retention.toSeconds())

@@ -63,6 +63,8 @@ public class ImageDownloadProcess {
     private String watchdogId;
     private String retryId;
     private String startCheckId;
+    /** The number of the download's latest fetch; 0 in a process saved before it was kept (then: any fetch). */
+    private int fetch;
 
     @Autowired
     private transient CommandGateway commands;
@@ -88,6 +90,7 @@ public class ImageDownloadProcess {
     void on(ImageFetchStarted event, EventMessage<?> message) {
         cancelStartCheck();
         cancelWatchdog();
+        fetch = event.fetch();
         watchdogId = deadlines.schedule(properties.heartbeatStaleAfter(), WATCHDOG, new Watchdog(event.fetch(), 0));
         Object correlationId = message.getMetaData().getOrDefault(MetadataKeys.CORRELATION_ID, message.getIdentifier());
         worker.start(new FetchJob(downloadId, event.fetch(), url, correlationId.toString(), message.getIdentifier(),
@@ -135,7 +138,7 @@ public class ImageDownloadProcess {
             watchdogId = deadlines.schedule(lookAgainAt, WATCHDOG, new Watchdog(watchdog.fetch(), watchdog.rearms() + 1));
             return;
         }
-        worker.pause(downloadId);
+        worker.pause(downloadId, watchdog.fetch());
         commands.send(new ExpireFetch(downloadId, watchdog.fetch()));
     }
 
@@ -144,7 +147,7 @@ public class ImageDownloadProcess {
         cancelWatchdog();
         cancelRetry();
         cancelStartCheck();
-        worker.pause(downloadId);
+        worker.pause(downloadId, latestFetch());
     }
 
     @SagaEventHandler(associationProperty = "downloadId")
@@ -157,7 +160,7 @@ public class ImageDownloadProcess {
         // Kept alive: the user may retry a failed download.
         cancelWatchdog();
         cancelStartCheck();
-        worker.discard(downloadId);
+        worker.discard(downloadId, latestFetch());
     }
 
     @EndSaga
@@ -173,7 +176,12 @@ public class ImageDownloadProcess {
         cancelWatchdog();
         cancelRetry();
         cancelStartCheck();
-        worker.discard(downloadId);
+        worker.discard(downloadId, latestFetch());
+    }
+
+    /** The fetch a pause or cancel stops, wherever it runs: the latest one (an earlier one is stopped already). */
+    private int latestFetch() {
+        return fetch > 0 ? fetch : Integer.MAX_VALUE;
     }
 
     /** Sends the start under a start check: the outcome of the command is not left to chance. */

@@ -1,91 +1,66 @@
 package io.picflow.command.downloads;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * Each user's recent requests, for a per-user rate (a sliding window). Bounded in memory: a user's window is
- * dropped one window length after their last request (it would be empty by then anyway), and at most
- * {@code maxUsers} windows are kept, the least recently used going first; a user dropped that way only gets a
- * fresh window early. A window is a ring of the user's request times within the window, grown as needed, so a
- * user costs 8 bytes per request in the last window (at most {@code 8 * maxPerWindow}).
+ * Each user's recent requests, for a per-user rate, counted in PostgreSQL ({@code download_request_count}) so
+ * that it holds across command nodes: a user whose requests alternate between two nodes gets the limit once, not
+ * twice.
+ *
+ * <p>A window is 13 slots of 5 s: the current one and the 12 before it. A request therefore counts for 60 to 65 s,
+ * never less than the window, so no 60 s span ever holds more than the limit; the price is that room comes back up
+ * to 5 s late. A user costs at most 13 small rows, whatever their limit (an exact window would keep every request's
+ * time).
+ *
+ * <p>{@link #tryAcquire} must run in the request's transaction: it counts the request first, which locks the
+ * user's current slot (so one user's concurrent requests on several nodes are counted one after the other), and
+ * then sums the window. A request over the limit throws, and the rollback takes its count back out.
  */
 final class RequestWindows {
 
+    static final Duration SLOT = Duration.ofSeconds(5);
+    private static final int SLOTS = 13;
+
+    private final JdbcClient jdbc;
     private final int maxPerWindow;
-    private final long windowMillis;
     private final Clock clock;
-    private final Cache<String, Window> windows;
 
-    RequestWindows(int maxPerWindow, Duration window, long maxUsers, Clock clock) {
+    RequestWindows(JdbcClient jdbc, int maxPerWindow, Clock clock) {
+        this.jdbc = jdbc;
         this.maxPerWindow = maxPerWindow;
-        this.windowMillis = window.toMillis();
         this.clock = clock;
-        this.windows = Caffeine.newBuilder()
-                .expireAfterAccess(window)
-                .maximumSize(maxUsers)
-                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
-                .executor(Runnable::run) // evictions on the caller's thread: no pool, and tests see them at once
-                .build();
-    }
-
-    /** Counts a request of {@code userId} now, or, if the window is full, returns how long until it has room. */
-    Optional<Duration> tryAcquire(String userId) {
-        long now = clock.millis();
-        return windows.get(userId, user -> new Window(maxPerWindow)).tryAcquire(now, windowMillis);
-    }
-
-    /** How many users' windows are held (after dropping the expired ones). */
-    long users() {
-        windows.cleanUp();
-        return windows.estimatedSize();
     }
 
     /**
-     * A user's recent request times, oldest first, in a ring that grows as needed up to the limit: a generous
-     * limit (say a million a minute) costs a user only what they actually sent.
+     * Counts a request of {@code userId} now. If that puts the window over the limit, returns how long until its
+     * oldest slot leaves it: the caller must then fail the transaction, which takes the count back.
      */
-    private static final class Window {
-
-        private static final int INITIAL_CAPACITY = 8;
-
-        private final int limit;
-        private long[] times;
-        private int first;
-        private int size;
-
-        Window(int limit) {
-            this.limit = limit;
-            this.times = new long[Math.min(limit, INITIAL_CAPACITY)];
-        }
-
-        synchronized Optional<Duration> tryAcquire(long now, long windowMillis) {
-            while (size > 0 && times[first] <= now - windowMillis) {
-                first = (first + 1) % times.length;
-                size--;
-            }
-            if (size == limit) {
-                return Optional.of(Duration.ofMillis(times[first] + windowMillis - now));
-            }
-            if (size == times.length) {
-                grow();
-            }
-            times[(first + size) % times.length] = now;
-            size++;
+    Optional<Duration> tryAcquire(String userId) {
+        long now = clock.millis();
+        long slot = now / SLOT.toMillis();
+        jdbc.sql("INSERT INTO download_request_count (user_id, slot, requests) VALUES (:user, :slot, 1) "
+                        + "ON CONFLICT (user_id, slot) DO UPDATE SET requests = download_request_count.requests + 1")
+                .param("user", userId).param("slot", slot).update();
+        Window window = jdbc.sql("SELECT coalesce(sum(requests), 0), min(slot) FROM download_request_count "
+                        + "WHERE user_id = :user AND slot > :oldest")
+                .param("user", userId).param("oldest", slot - SLOTS)
+                .query((row, i) -> new Window(row.getLong(1), row.getLong(2))).single();
+        if (window.requests() <= maxPerWindow) {
             return Optional.empty();
         }
+        long oldestLeavesAt = (window.oldestSlot() + SLOTS) * SLOT.toMillis();
+        return Optional.of(Duration.ofMillis(Math.max(SLOT.toMillis(), oldestLeavesAt - now)));
+    }
 
-        private void grow() {
-            long[] larger = new long[(int) Math.min(limit, 2L * times.length)];
-            for (int i = 0; i < size; i++) {
-                larger[i] = times[(first + i) % times.length];
-            }
-            times = larger;
-            first = 0;
-        }
+    /** Deletes the slots that no window counts any more; returns how many. */
+    int deleteExpired() {
+        long slot = clock.millis() / SLOT.toMillis();
+        return jdbc.sql("DELETE FROM download_request_count WHERE slot <= :oldest").param("oldest", slot - SLOTS).update();
+    }
+
+    private record Window(long requests, long oldestSlot) {
     }
 }

@@ -238,12 +238,12 @@ class ImageDownloadProcessTest {
         }
 
         @Override
-        public void pause(String downloadId) {
+        public void pause(String downloadId, int upToFetch) {
             paused.add(downloadId);
         }
 
         @Override
-        public void discard(String downloadId) {
+        public void discard(String downloadId, int upToFetch) {
             discarded.add(downloadId);
         }
     }

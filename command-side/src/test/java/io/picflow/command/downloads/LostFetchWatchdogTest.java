@@ -94,7 +94,7 @@ class LostFetchWatchdogTest {
         String downloadId = location.substring(location.lastIndexOf('/') + 1);
         await().atMost(Duration.ofSeconds(10)).until(() -> requests.get() == 1);
 
-        worker.pause(downloadId); // the worker forgets the fetch and reports nothing, like a process that died
+        worker.pause(downloadId, Integer.MAX_VALUE); // the worker forgets the fetch and reports nothing, like a process that died
         jdbc.sql("DELETE FROM fetch_heartbeat WHERE download_id = ?").param(downloadId).update();
 
         await().atMost(Duration.ofSeconds(30)).until(() -> eventsOf(downloadId).contains("ImageDownloadCompleted"));

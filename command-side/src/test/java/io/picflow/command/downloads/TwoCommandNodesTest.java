@@ -14,6 +14,10 @@ import org.axonframework.eventhandling.GenericEventMessage;
 import org.axonframework.eventhandling.TrackedEventMessage;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.springframework.transaction.support.TransactionTemplate;
+import static org.awaitility.Awaitility.await;
+
+import io.picflow.command.downloads.fetch.DownloadFetchWorker;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -149,6 +153,32 @@ class TwoCommandNodesTest {
             assertThat(stream.nextAvailable().getPayload()).isEqualTo(marker);
             assertThat(Duration.ofNanos(System.nanoTime() - appendedAt)).isLessThan(Duration.ofSeconds(10));
         }
+    }
+
+    @Test
+    @Order(3)
+    void a_pause_handled_on_the_node_without_the_fetch_stops_it_on_the_node_that_runs_it() {
+        String token = TestTokens.user("stopper");
+        HttpResponse<String> accepted = api(first).postJson("/api/downloads", token, "{\"url\":\"" + server.url("/far.png") + "\"}");
+        assertThat(accepted.statusCode()).isEqualTo(202);
+        String location = accepted.headers().firstValue("Location").orElseThrow();
+        String downloadId = location.substring(location.lastIndexOf('/') + 1);
+        DownloadFetchWorker firstWorker = first.getBean(DownloadFetchWorker.class);
+        DownloadFetchWorker secondWorker = second.getBean(DownloadFetchWorker.class);
+        // The fetch runs where the process manager's segment is: find out which node that is.
+        await().atMost(Duration.ofSeconds(20)).until(() -> firstWorker.hasFetch(downloadId) || secondWorker.hasFetch(downloadId));
+        boolean onFirst = firstWorker.hasFetch(downloadId);
+        DownloadFetchWorker runner = onFirst ? firstWorker : secondWorker;
+        ConfigurableApplicationContext other = onFirst ? second : first;
+
+        // As the process manager would on ImageDownloadPaused, had the other node handled it: in its transaction.
+        other.getBean(TransactionTemplate.class).executeWithoutResult(status ->
+                other.getBean(DownloadFetchWorker.class).pause(downloadId, 1));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> !runner.hasFetch(downloadId));
+        JdbcClient jdbc = other.getBean(JdbcClient.class);
+        await().atMost(Duration.ofSeconds(5)).until(() -> jdbc.sql("SELECT count(*) FROM fetch_stop WHERE download_id = ?")
+                .param(downloadId).query(Long.class).single() == 0);
     }
 
     private static ApiClient api(ConfigurableApplicationContext node) {

@@ -55,6 +55,8 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
      */
     private static final Duration REPORT_LINGER = Duration.ZERO;
     private static final Duration REPORT_DRAIN = Duration.ofSeconds(5);
+    /** How soon a pause or cancel handled on another node reaches a fetch running here. */
+    private static final Duration STOP_CHECK_INTERVAL = Duration.ofSeconds(1);
 
     private final HttpFetcher fetcher;
     private final ImageInspector inspector;
@@ -68,11 +70,6 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     private final OkHttpClient client;
     /** The fetch each download has under way (queued or running), at most one. */
     private final Map<String, Active> active = new ConcurrentHashMap<>();
-    /**
-     * A stopped fetch may still be leaving its read loop when the next fetch of the same download
-     * starts: both would write the same partial file. A lock per download keeps them apart.
-     */
-    private final Map<String, Object> partialFileLocks = new ConcurrentHashMap<>();
     private final MeterRegistry meters;
     private final Counter bytesFetched;
     private final FetchHeartbeats heartbeats;
@@ -105,6 +102,32 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
                 .description("Fetches waiting for a free slot").register(meters);
         // Last: the first beat runs at once, on another thread, and needs every field above.
         heartbeatTimer.scheduleWithFixedDelay(this::beatSafely, 0, properties.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+        heartbeatTimer.scheduleWithFixedDelay(this::obeyStopsSafely, STOP_CHECK_INTERVAL.toMillis(), STOP_CHECK_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Stops the fetches that another node asked to stop ({@link FetchHeartbeats#requestStop}): a pause, cancel or
+     * watchdog handled on a node that does not run the fetch. Looked for every second, and only while this node has
+     * fetches: an idle node reads nothing.
+     */
+    private void obeyStopsSafely() {
+        try {
+            if (active.isEmpty()) {
+                return;
+            }
+            for (FetchHeartbeats.StopRequest stop : heartbeats.stopsFor(active.keySet())) {
+                Active current = active.get(stop.downloadId());
+                if (current != null && current.fetch() <= stop.upToFetch()) {
+                    log.info("Download {} fetch {}: stopped at the request of another node{}", stop.downloadId(), current.fetch(),
+                            stop.discard() ? " (discarded)" : "");
+                    stopHere(stop.downloadId(), stop.upToFetch(), stop.discard());
+                }
+                heartbeats.clearStop(stop);
+            }
+        } catch (RuntimeException e) {
+            log.error("Looking for fetches to stop failed", e);
+        }
     }
 
     /** A periodic task that throws is never run again: a beat that fails is logged, and the next one tries again. */
@@ -148,19 +171,42 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     }
 
     @Override
-    public void pause(String downloadId) {
-        stop(downloadId);
+    public void pause(String downloadId, int upToFetch) {
+        stopAnywhere(downloadId, upToFetch, false);
     }
 
     @Override
-    public void discard(String downloadId) {
-        stop(downloadId);
-        // Under the download's lock: a fetch that is still stopping could otherwise write the file again.
-        Object lock = partialFileLocks.computeIfAbsent(downloadId, id -> new Object());
-        synchronized (lock) {
-            new PartialDownload(library.partialDirectory(), downloadId).discard();
+    public void discard(String downloadId, int upToFetch) {
+        stopAnywhere(downloadId, upToFetch, true);
+    }
+
+    /**
+     * Stops the fetch here if this node has it; otherwise asks whichever node has it (it looks every second). The
+     * request is written in the caller's transaction (the process manager's), so it holds if and only if the pause
+     * or cancel that caused it was processed.
+     */
+    private void stopAnywhere(String downloadId, int upToFetch, boolean discard) {
+        Active here = active.get(downloadId);
+        if (here == null || here.fetch() > upToFetch) {
+            heartbeats.requestStop(downloadId, upToFetch, discard);
         }
-        partialFileLocks.remove(downloadId, lock);
+        stopHere(downloadId, upToFetch, discard);
+    }
+
+    private void stopHere(String downloadId, int upToFetch, boolean discard) {
+        Active current = active.get(downloadId);
+        if (current != null && current.fetch() <= upToFetch) {
+            stop(downloadId);
+        }
+        if (discard) {
+            PartialDownload.discardAll(library.partialDirectory(), downloadId, upToFetch);
+        }
+    }
+
+    /** Whether this node has a fetch of the download, queued or running. */
+    public boolean hasFetch(String downloadId) {
+        Active current = active.get(downloadId);
+        return current != null && !current.cancellation().isCancelled();
     }
 
     /** What this node knows of the fetch, or else what another node published recently ({@link FetchHeartbeats}). */
@@ -209,25 +255,12 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         }
     }
 
-    private void run(FetchJob job) {
-        Object lock = partialFileLocks.computeIfAbsent(job.downloadId(), id -> new Object());
-        try {
-            synchronized (lock) {
-                runExclusively(job);
-            }
-        } finally {
-            if (!active.containsKey(job.downloadId())) {
-                partialFileLocks.remove(job.downloadId(), lock);
-            }
-        }
-    }
-
     /**
-     * The network part, in a fetch slot: stream the body into the partial file. The CPU part
+     * The network part, in a fetch slot: stream the body into the fetch's own partial file. The CPU part
      * (validate, decode, thumbnail, store) then runs on the processing pool, so that the slot fetches
      * the next image meanwhile: network and CPU overlap instead of taking turns.
      */
-    private void runExclusively(FetchJob job) {
+    private void run(FetchJob job) {
         Active mine = active.get(job.downloadId());
         if (mine == null || mine.fetch() != job.fetch() || mine.cancellation().isCancelled()) {
             return;
@@ -235,9 +268,10 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         HttpFetcher.Cancellation cancellation = mine.cancellation();
         mine.runningSince().compareAndSet(null, Instant.now());
         MDC.put("correlationId", job.correlationId());
-        PartialDownload partial = new PartialDownload(library.partialDirectory(), job.downloadId());
+        PartialDownload partial = new PartialDownload(library.partialDirectory(), job.downloadId(), job.fetch());
         boolean handedOver = false;
         try {
+            partial.adoptEarlier();
             ProgressThrottle throttle = new ProgressThrottle(System::nanoTime);
             long[] counted = {partial.size()};
             HttpFetcher.Fetched fetched = fetcher.fetch(job.url(), partial, (bytes, total) -> {
@@ -248,7 +282,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
                 }
             }, cancellation);
             // From here on the bytes are this fetch's own: a later fetch of the download cannot touch them.
-            Path owned = partial.handOver(job.fetch());
+            Path owned = partial.handOver();
             reports.send(job, new RecordImageFetched(job.downloadId(), job.fetch(), fetched.bytes(), fetched.contentType(),
                     fetched.sha256()));
             processing.execute(() -> process(job, mine, owned, fetched));

@@ -4,6 +4,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -37,6 +38,13 @@ final class FetchHeartbeats {
     /** A fetch whose node stopped beating. */
     record StaleFetch(String downloadId, int fetch) {
     }
+
+    /** A request, from whichever node handled a pause, cancel or watchdog, to stop the download's fetches up to a number. */
+    record StopRequest(String downloadId, int upToFetch, boolean discard) {
+    }
+
+    /** A stop request that no node had the fetch for is dropped after this long (its fetch is gone anyway). */
+    private static final Duration STOP_REQUEST_LIFETIME = Duration.ofMinutes(10);
 
     private final JdbcClient jdbc;
     private final String node = UUID.randomUUID().toString();
@@ -74,6 +82,8 @@ final class FetchHeartbeats {
                                 + "FROM unnest(CAST(:ids AS text[]), CAST(:fetches AS int[]), CAST(:since AS bigint[])) AS beat(id, fetch_no, since) "
                                 + "ON CONFLICT (download_id) DO UPDATE SET fetch_number = EXCLUDED.fetch_number, node = EXCLUDED.node, "
                                 + "beat_at = EXCLUDED.beat_at, running_since = EXCLUDED.running_since "
+                                // A later fetch of the download holds the row: this node's fetch was replaced (below).
+                                + "WHERE fetch_heartbeat.fetch_number <= EXCLUDED.fetch_number "
                                 + "RETURNING download_id, fetch_number, (xmax = 0) AS inserted")
                         .param("node", node).param("ids", ids).param("fetches", numbers).param("since", since)
                         .query((row, i) -> {
@@ -84,6 +94,13 @@ final class FetchHeartbeats {
                             }
                             return key;
                         }).list();
+            }
+            // Not returned: a later fetch of the download (another node's, after a retry) holds its row. A fetch runs
+            // on one node at a time, and the later one wins: this node stops its own.
+            for (Beat fetch : fetches) {
+                if (!now.contains(key(fetch.downloadId(), fetch.fetch()))) {
+                    takenFromMe.add(new StaleFetch(fetch.downloadId(), fetch.fetch()));
+                }
             }
             jdbc.sql("DELETE FROM fetch_heartbeat WHERE node = :node AND NOT (download_id = ANY(:ids))")
                     .param("node", node).param("ids", fetches.stream().map(Beat::downloadId).toArray(String[]::new)).update();
@@ -101,9 +118,36 @@ final class FetchHeartbeats {
         }
     }
 
+    /**
+     * Asks the node that has the download's fetch (up to number {@code upToFetch}) to stop it. Runs in the caller's
+     * transaction. A later request for the same download widens an earlier one.
+     */
+    void requestStop(String downloadId, int upToFetch, boolean discard) {
+        jdbc.sql("INSERT INTO fetch_stop (download_id, up_to_fetch, discard, requested_at) VALUES (:id, :fetch, :discard, now()) "
+                        + "ON CONFLICT (download_id) DO UPDATE SET up_to_fetch = greatest(fetch_stop.up_to_fetch, EXCLUDED.up_to_fetch), "
+                        + "discard = fetch_stop.discard OR EXCLUDED.discard, requested_at = now()")
+                .param("id", downloadId).param("fetch", upToFetch).param("discard", discard).update();
+    }
+
+    /** The stop requests for any of these downloads (the ones this node has fetches of). One read. */
+    List<StopRequest> stopsFor(Collection<String> downloadIds) {
+        return jdbc.sql("SELECT download_id, up_to_fetch, discard FROM fetch_stop WHERE download_id = ANY(:ids)")
+                .param("ids", downloadIds.toArray(String[]::new))
+                .query((row, i) -> new StopRequest(row.getString(1), row.getInt(2), row.getBoolean(3))).list();
+    }
+
+    /** Removes a request that was carried out (unless a wider one replaced it meanwhile). */
+    void clearStop(StopRequest stop) {
+        jdbc.sql("DELETE FROM fetch_stop WHERE download_id = :id AND up_to_fetch = :fetch AND discard = :discard")
+                .param("id", stop.downloadId()).param("fetch", stop.upToFetch()).param("discard", stop.discard()).update();
+    }
+
     /** Removes the rows of nodes that stopped beating and returns their fetches, each to one caller only. */
     List<StaleFetch> takeStale() {
         try {
+            // Requests for fetches that no node had (they ended before it looked): nobody will clear them.
+            jdbc.sql("DELETE FROM fetch_stop WHERE requested_at < now() - make_interval(secs => :lifetime)")
+                    .param("lifetime", seconds(STOP_REQUEST_LIFETIME)).update();
             return jdbc.sql("DELETE FROM fetch_heartbeat WHERE beat_at < now() - make_interval(secs => :stale) "
                             + "RETURNING download_id, fetch_number")
                     .param("stale", seconds(staleAfter))

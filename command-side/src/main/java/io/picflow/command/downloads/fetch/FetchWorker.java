@@ -9,11 +9,14 @@ public interface FetchWorker {
     /** Queues the fetch; it runs when the global and per-host limits allow, in order of arrival. */
     void start(FetchJob job);
 
-    /** Stops the download's fetch (queued or running), keeping what was received for a resume. */
-    void pause(String downloadId);
+    /**
+     * Stops the download's fetch if its number is at most {@code upToFetch} (queued or running, on this node or on
+     * another), keeping what was received for a resume.
+     */
+    void pause(String downloadId, int upToFetch);
 
-    /** Stops the download's fetch and deletes what was received. */
-    void discard(String downloadId);
+    /** As {@link #pause}, and deletes what was received. */
+    void discard(String downloadId, int upToFetch);
 
     /**
      * Whether this node, or another that published a heartbeat recently, still has that fetch queued, or

@@ -6,24 +6,119 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.DirectoryStream;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.List;
 import okhttp3.Request;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bytes of a download received so far, kept across a pause (and a restart) next to the
  * validators (ETag, Last-Modified) that prove, through {@code If-Range}, that the server still
  * has the same resource. Without a validator a partial file cannot be continued safely.
+ *
+ * <p>Each fetch of a download writes files of its own ({@code <id>.f<fetch>.part} and {@code .validators}): the
+ * image storage is shared by all command nodes, and a fetch that a stalled node still runs must never write into
+ * the file of the fetch that replaced it. A new fetch starts from a copy of the newest earlier fetch's bytes
+ * ({@link #adoptEarlier()}), a copy and not a rename, because an earlier fetch that has not noticed it was stopped
+ * would go on appending to whatever file its open handle names.
  */
 final class PartialDownload {
 
+    private static final Logger log = LoggerFactory.getLogger(PartialDownload.class);
+
+    private final Path directory;
+    private final String downloadId;
+    private final int fetch;
     private final Path file;
     private final Path validators;
 
+    /** The files of one fetch of a download. */
+    PartialDownload(Path directory, String downloadId, int fetch) {
+        this.directory = directory;
+        this.downloadId = downloadId;
+        this.fetch = fetch;
+        this.file = directory.resolve(downloadId + ".f" + fetch + ".part");
+        this.validators = directory.resolve(downloadId + ".f" + fetch + ".validators");
+    }
+
+    /** A download's only fetch, for tests of one transfer. */
     PartialDownload(Path directory, String downloadId) {
-        this.file = directory.resolve(downloadId + ".part");
-        this.validators = directory.resolve(downloadId + ".validators");
+        this(directory, downloadId, 1);
+    }
+
+    /**
+     * If this fetch has no file yet, copies the bytes and validators of the newest earlier fetch of the download that
+     * left some (a pause or a failure keeps them for a resume), and deletes the earlier fetches' files. Files named
+     * {@code <id>.part} (before fetches had files of their own) count as fetch 0.
+     */
+    void adoptEarlier() throws IOException {
+        if (Files.exists(file) || !Files.isDirectory(directory)) {
+            return;
+        }
+        List<Path> earlier = new ArrayList<>();
+        int newest = -1;
+        Path newestFile = null;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, downloadId + ".*")) {
+            for (Path candidate : files) {
+                int number = fetchOf(candidate.getFileName().toString());
+                if (number >= 0 && number < fetch) {
+                    earlier.add(candidate);
+                    if (candidate.getFileName().toString().endsWith(".part") && number > newest) {
+                        newest = number;
+                        newestFile = candidate;
+                    }
+                }
+            }
+        }
+        if (newestFile != null) {
+            Path newestValidators = newestFile.resolveSibling(newestFile.getFileName().toString().replace(".part", ".validators"));
+            if (Files.exists(newestValidators)) {
+                Files.copy(newestValidators, validators, StandardCopyOption.REPLACE_EXISTING);
+            }
+            Path copy = file.resolveSibling(file.getFileName() + ".copy");
+            Files.copy(newestFile, copy, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(copy, file, StandardCopyOption.ATOMIC_MOVE);
+            log.debug("Download {} fetch {} continues the {} bytes of fetch {}", downloadId, fetch, Files.size(file), newest);
+        }
+        for (Path old : earlier) {
+            Files.deleteIfExists(old);
+        }
+    }
+
+    /** The fetch number in a partial file's name: {@code <id>.f<n>.part|validators}, 0 for {@code <id>.part}; else -1. */
+    private int fetchOf(String name) {
+        String rest = name.substring(downloadId.length());
+        if (rest.equals(".part") || rest.equals(".validators")) {
+            return 0;
+        }
+        if (!rest.startsWith(".f") || !(rest.endsWith(".part") || rest.endsWith(".validators"))) {
+            return -1;
+        }
+        String digits = rest.substring(2, rest.lastIndexOf('.'));
+        return digits.matches("[0-9]{1,9}") ? Integer.parseInt(digits) : -1;
+    }
+
+    /** Deletes the partial files of every fetch of the download up to {@code upToFetch}. */
+    static void discardAll(Path directory, String downloadId, int upToFetch) {
+        if (!Files.isDirectory(directory)) {
+            return;
+        }
+        PartialDownload any = new PartialDownload(directory, downloadId, upToFetch + 1);
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, downloadId + ".*")) {
+            for (Path candidate : files) {
+                int number = any.fetchOf(candidate.getFileName().toString());
+                if (number >= 0 && number <= upToFetch) {
+                    Files.deleteIfExists(candidate);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not delete the partial downloads of " + downloadId, e);
+        }
     }
 
     Path file() {
@@ -90,13 +185,13 @@ final class PartialDownload {
     }
 
     /**
-     * Renames the complete file to a name of fetch {@code fetch}'s own and forgets the validators:
+     * Renames the complete file to a name of this fetch's own and forgets the validators:
      * processing then works on it while a later fetch of the same download (after a watchdog retry)
      * could only ever start a new partial file.
      */
-    Path handOver(int fetch) throws IOException {
-        Path owned = file.resolveSibling(file.getFileName().toString().replace(".part", ".fetch" + fetch));
-        Files.move(file, owned, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Path handOver() throws IOException {
+        Path owned = directory.resolve(downloadId + ".fetch" + fetch);
+        Files.move(file, owned, StandardCopyOption.REPLACE_EXISTING);
         Files.deleteIfExists(validators);
         return owned;
     }
