@@ -128,7 +128,7 @@ class DownloadLifecycleTest {
         String sha = payloadOf(id, "ImageStored").get("sha256").toString();
         assertThat(storage.resolve("images").resolve(sha.substring(0, 2)).resolve(sha)).hasBinaryContent(PNG);
         assertThat(storage.resolve("thumbnails").resolve(sha.substring(0, 2)).resolve(sha + ".png")).exists();
-        assertThat(storage.resolve("partial").resolve(id + ".part")).doesNotExist();
+        assertThat(partialFilesOf(id)).isEmpty();
         // The aggregate was snapshotted on the way (threshold 3) and loaded from its snapshot: Jackson round-trips it.
         assertThat(jdbc.sql("SELECT count(*) FROM snapshot_event_entry WHERE aggregate_identifier = :id")
                 .param("id", id).query(Long.class).single()).isPositive();
@@ -173,7 +173,7 @@ class DownloadLifecycleTest {
         awaitEvents(id, "ImageFetchProgressed");
         assertThat(control(id, "pause", TestTokens.user("alice")).statusCode()).isEqualTo(202);
         awaitEvents(id, "ImageDownloadPaused");
-        Path part = storage.resolve("partial").resolve(id + ".part");
+        Path part = storage.resolve("partial").resolve(id + ".f1.part"); // fetch 1's own file
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(part) && Files.size(part) > 0);
 
         assertThat(control(id, "resume", TestTokens.user("alice")).statusCode()).isEqualTo(202);
@@ -191,7 +191,7 @@ class DownloadLifecycleTest {
         awaitEvents(id, "ImageFetchProgressed");
         assertThat(control(id, "cancel", TestTokens.user("alice")).statusCode()).isEqualTo(202);
         awaitEvents(id, "ImageDownloadCancelled");
-        await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(storage.resolve("partial").resolve(id + ".part")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> partialFilesOf(id).isEmpty());
         // Cancel is final: a resume is refused, a repeated cancel changes nothing.
         HttpResponse<String> resume = control(id, "resume", TestTokens.user("alice"));
         assertThat(resume.statusCode()).isEqualTo(409);
@@ -247,5 +247,18 @@ class DownloadLifecycleTest {
                         + "AND payload_type = :type ORDER BY sequence_number DESC LIMIT 1")
                 .param("id", downloadId).param("type", "io.picflow.events.downloads." + type).query(String.class).single();
         return json.readValue(payload, Map.class);
+    }
+
+    /** The download's files in the partial directory, whatever fetch wrote them. */
+    private static List<String> partialFilesOf(String downloadId) {
+        Path directory = storage.resolve("partial");
+        if (!Files.isDirectory(directory)) {
+            return List.of();
+        }
+        try (var files = Files.list(directory)) {
+            return files.map(file -> file.getFileName().toString()).filter(name -> name.startsWith(downloadId + ".")).toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -207,6 +207,6 @@ class DownloadRetentionTest {
     }
 
     private static Path partialFile(String downloadId) {
-        return storage.resolve("partial").resolve(downloadId + ".part");
+        return storage.resolve("partial").resolve(downloadId + ".f1.part"); // its first fetch's own file
     }
 }
