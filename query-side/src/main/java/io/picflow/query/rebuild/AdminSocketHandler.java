@@ -72,8 +72,8 @@ class AdminSocketHandler extends TextWebSocketHandler {
                 () -> close(safe, new CloseStatus(SocketHandshake.CLOSE_USER_ERASED, "This user was erased")));
         // Joined before the snapshot is sent: a change in between arrives twice rather than not at all.
         stream.join(safe);
-        for (ProjectionRebuild rebuild : rebuilds.all()) {
-            stream.send(safe, new TextMessage(json.writeValueAsString(rebuild.progress())));
+        for (RebuildProgress progress : rebuilds.all()) {
+            stream.send(safe, new TextMessage(json.writeValueAsString(progress)));
         }
     }
 

@@ -124,6 +124,7 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
     private final TransactionManager axonTransactions;
     private final TransactionTemplate handOverTransaction;
     private final RebuildStream stream;
+    private final RebuildRecords records;
     private final RebuildMonitors monitors;
     private final Clock clock;
     private final Duration progressInterval;
@@ -139,7 +140,7 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
     ProjectionRebuilds(RebuildableReadModels readModels, BatchedWrites batchedWrites, DataSource dataSource,
             ConnectionProvider connections, Serializer serializer, @Lazy EventProcessingConfiguration processing, @Lazy EventStore eventStore,
             @Lazy @Qualifier("notifyingEventSource") StreamableMessageSource<TrackedEventMessage<?>> events,
-            TransactionManager axonTransactions, PlatformTransactionManager transactions, RebuildStream stream,
+            TransactionManager axonTransactions, PlatformTransactionManager transactions, RebuildStream stream, RebuildRecords records,
             RebuildMonitors monitors,
             @Value("${picflow.rebuild.progress-interval:500ms}") Duration progressInterval,
             @Value("${picflow.rebuild.hand-over-timeout:5m}") Duration handOverTimeout,
@@ -157,6 +158,7 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
         this.axonTransactions = axonTransactions;
         this.handOverTransaction = new TransactionTemplate(transactions);
         this.stream = stream;
+        this.records = records;
         this.monitors = monitors;
         this.clock = Clock.systemUTC();
         this.progressInterval = progressInterval;
@@ -220,11 +222,35 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
         }
     }
 
-    /** Every rebuild this node remembers: the running ones and the last finished ones. */
-    public List<ProjectionRebuild> all() {
-        synchronized (rebuilds) {
-            return new ArrayList<>(rebuilds.values());
+    /** A rebuild of this node, or as its node recorded it: any query node answers for every rebuild. */
+    public Optional<RebuildProgress> progress(String name, String rebuildId) {
+        Optional<ProjectionRebuild> here = find(name, rebuildId);
+        if (here.isPresent()) {
+            return here.map(ProjectionRebuild::progress);
         }
+        return records.find(name, rebuildId).map(RebuildRecords.Recorded::progress);
+    }
+
+    /** Every rebuild of every node that is running, and the last finished ones; this node's own as it knows them. */
+    public List<RebuildProgress> all() {
+        Map<String, RebuildProgress> all = new LinkedHashMap<>();
+        synchronized (rebuilds) {
+            rebuilds.values().forEach(rebuild -> all.put(rebuild.id(), rebuild.progress()));
+        }
+        try {
+            records.recent().forEach(recorded -> all.putIfAbsent(recorded.rebuildId(), recorded.progress()));
+        } catch (RuntimeException e) {
+            log.warn("Could not read the other nodes' rebuilds: {}", e.toString());
+        }
+        return new ArrayList<>(all.values());
+    }
+
+    /**
+     * Cancels a running rebuild of another node: its node reads the request with its next record (within a second).
+     * False if the rebuild is not running.
+     */
+    public boolean cancelElsewhere(String rebuildId) {
+        return records.requestCancel(rebuildId);
     }
 
     public List<String> names() {
@@ -285,6 +311,7 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
             liveWasRunning = live.isRunning();
             liveStopped = true; // before the call: a shutdown that times out still completes later
             live.shutdownAsync().get(1, TimeUnit.MINUTES);
+            awaitSegmentsReleasedElsewhere(rebuild, group, liveTokens);
             long finalHead = head();
             long deadline = System.nanoTime() + handOverTimeout.toNanos();
             while (!reached(rebuild, processor, segments, finalHead) || !stored(tokens, rebuildName, segments, finalHead)) {
@@ -347,6 +374,32 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
             remember(rebuild);
             publish(rebuild);
             log.info("Rebuild {} of read model {}: {}", rebuild.id(), group, outcome);
+        }
+    }
+
+    /**
+     * The other query nodes stop their live processor of the group once they see the rebuild handing over
+     * ({@link RebuildHandOvers}), which releases their segments. Waits for that, recording the progress meanwhile (a
+     * fresh record, and a NOTIFY for a node that missed the first). A node that does not let go in time makes the
+     * hand-over fail, as it would have anyway: the live token it holds cannot be moved.
+     */
+    private void awaitSegmentsReleasedElsewhere(ProjectionRebuild rebuild, String group, TokenStore liveTokens) throws InterruptedException {
+        if (!(liveTokens instanceof InspectableJdbcTokenStore inspectable)) {
+            return;
+        }
+        long deadline = System.nanoTime() + RebuildRecords.STALE_AFTER.toNanos();
+        while (true) {
+            List<String> holders = inspectable.storedTokens(group).stream().map(InspectableJdbcTokenStore.StoredToken::owner)
+                    .filter(owner -> owner != null && !owner.equals(InspectableJdbcTokenStore.THIS_NODE)).distinct().toList();
+            if (holders.isEmpty() || System.nanoTime() > deadline) {
+                if (!holders.isEmpty()) {
+                    log.warn("Rebuild {} of {}: other nodes still hold live segments ({}); the hand-over will fail", rebuild.id(),
+                            group, holders);
+                }
+                return;
+            }
+            publish(rebuild);
+            rebuild.pauseOrCancel(progressInterval);
         }
     }
 
@@ -561,7 +614,11 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
     }
 
     private void publish(ProjectionRebuild rebuild) {
-        stream.publish(rebuild.progress());
+        RebuildProgress progress = rebuild.progress();
+        stream.publish(progress);
+        if (records.record(progress) && rebuild.isRunning()) {
+            rebuild.requestCancel(); // asked on another node
+        }
     }
 
     private static void shutDownQuietly(PooledStreamingEventProcessor processor) {

@@ -3,6 +3,7 @@ package io.picflow.query.rebuild;
 import io.picflow.platform.web.ProblemException;
 import java.net.URI;
 import java.util.Map;
+import java.util.Optional;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -26,7 +27,7 @@ class RebuildController {
     /** The read models that can be rebuilt, and the rebuilds this node remembers. */
     @GetMapping
     Map<String, Object> list() {
-        return Map.of("rebuildable", rebuilds.names(), "rebuilds", rebuilds.all().stream().map(ProjectionRebuild::progress).toList());
+        return Map.of("rebuildable", rebuilds.names(), "rebuilds", rebuilds.all());
     }
 
     @PostMapping("/{name}/rebuild")
@@ -47,13 +48,21 @@ class RebuildController {
 
     @GetMapping("/{name}/rebuild/{rebuildId}")
     RebuildProgress status(@PathVariable String name, @PathVariable String rebuildId) {
-        return find(name, rebuildId).progress();
+        return rebuilds.progress(name, rebuildId).orElseThrow(() -> unknown(name, rebuildId));
     }
 
     /** Cancels a running rebuild: 202, and the state becomes CANCELLED unless it was already handing over. */
     @DeleteMapping("/{name}/rebuild/{rebuildId}")
     ResponseEntity<RebuildProgress> cancel(@PathVariable String name, @PathVariable String rebuildId) {
-        ProjectionRebuild rebuild = find(name, rebuildId);
+        Optional<ProjectionRebuild> here = rebuilds.find(name, rebuildId);
+        if (here.isEmpty()) {
+            RebuildProgress elsewhere = rebuilds.progress(name, rebuildId).orElseThrow(() -> unknown(name, rebuildId));
+            if (elsewhere.state() != ProjectionRebuild.State.RUNNING || !rebuilds.cancelElsewhere(rebuildId)) {
+                throw new ProblemException(HttpStatus.CONFLICT, "Rebuild finished", "The rebuild is " + elsewhere.state() + " already");
+            }
+            return ResponseEntity.accepted().location(location(name, rebuildId)).body(elsewhere);
+        }
+        ProjectionRebuild rebuild = here.get();
         if (!rebuild.isRunning()) {
             throw new ProblemException(HttpStatus.CONFLICT, "Rebuild finished", "The rebuild is " + rebuild.state() + " already");
         }
@@ -61,9 +70,8 @@ class RebuildController {
         return ResponseEntity.accepted().location(location(name, rebuildId)).body(rebuild.progress());
     }
 
-    private ProjectionRebuild find(String name, String rebuildId) {
-        return rebuilds.find(name, rebuildId).orElseThrow(() -> new ProblemException(HttpStatus.NOT_FOUND, "Unknown rebuild",
-                "No rebuild " + rebuildId + " of read model '" + name + "' on this node"));
+    private static ProblemException unknown(String name, String rebuildId) {
+        return new ProblemException(HttpStatus.NOT_FOUND, "Unknown rebuild", "No rebuild " + rebuildId + " of read model '" + name + "'");
     }
 
     private static URI location(String name, String rebuildId) {
