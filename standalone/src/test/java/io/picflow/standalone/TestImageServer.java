@@ -37,6 +37,9 @@ final class TestImageServer implements AutoCloseable {
                 if (path.startsWith("/slow/")) {
                     return slow(request, png(400, 400, n));
                 }
+                if (path.startsWith("/trickle/")) { // about 120 KB in about 7 s: long enough to be in flight when a node dies
+                    return slow(request, png(200, 200, n), 4 * 1024);
+                }
                 return new MockResponse.Builder().code(404).build();
             }
         });
@@ -56,9 +59,14 @@ final class TestImageServer implements AutoCloseable {
     }
 
     private static MockResponse slow(RecordedRequest request, byte[] bytes) {
+        return slow(request, bytes, 16 * 1024);
+    }
+
+    /** {@code bytesPerQuarterSecond} at a time, with Range support. */
+    private static MockResponse slow(RecordedRequest request, byte[] bytes, int bytesPerQuarterSecond) {
         String etag = "\"slow-" + bytes.length + "\"";
         MockResponse.Builder response = new MockResponse.Builder().setHeader("Content-Type", "image/png").setHeader("ETag", etag)
-                .throttleBody(16 * 1024, 250, TimeUnit.MILLISECONDS);
+                .throttleBody(bytesPerQuarterSecond, 250, TimeUnit.MILLISECONDS);
         String range = request.getHeaders().get("Range");
         if (range != null && etag.equals(request.getHeaders().get("If-Range"))) {
             int from = Integer.parseInt(range.replaceAll("bytes=(\\d+)-", "$1"));
