@@ -88,11 +88,11 @@ class ClusterFailures {
             assertThat(cluster.node(node).get("/actuator/health", null).statusCode()).as(node).isEqualTo(200);
         }
         assertThat(cluster.allLogs()).doesNotContain("UnableToRetrieveIdentifierException");
-        // Each side's token store has one identifier, and every processor its segments once.
-        assertThat(database.sql("SELECT count(*) FROM command_token_entry WHERE processor_name = '__config'").query(Long.class).single())
-                .isOne();
-        assertThat(database.sql("SELECT count(*) FROM query_token_entry WHERE processor_name = '__config'").query(Long.class).single())
-                .isOne();
+        // Every processor has its segments, once.
+        assertThat(database.sql("SELECT processor_name || ' ' || count(*) FROM command_token_entry GROUP BY processor_name")
+                .query(String.class).list()).contains("ImageDownloadProcessProcessor 2");
+        assertThat(database.sql("SELECT processor_name || ' ' || count(*) FROM query_token_entry GROUP BY processor_name")
+                .query(String.class).list()).contains("downloads 2", "favorites 2", "live-feed 1");
         String user = cluster.token("starter", "user");
         HttpResponse<String> accepted = cluster.viaNginx().postJson("/api/downloads", user, json(images.url("/img/1.png")));
         assertThat(accepted.statusCode()).isEqualTo(202);
@@ -103,6 +103,8 @@ class ClusterFailures {
     @Order(2)
     void a_rebuild_started_on_one_query_node_hands_over_everywhere_and_any_node_shows_its_progress() {
         String admin = cluster.token("ops", "user,admin");
+        String before = idOf(cluster.viaNginx().postJson("/api/downloads", admin, json(images.url("/img/3.png"))));
+        awaitCompleted(List.of(before), Duration.ofMinutes(1));
         HttpResponse<String> started = cluster.node("query-1").send("POST", "/api/admin/projections/downloads/rebuild", admin,
                 HttpRequest.BodyPublishers.noBody());
         assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
@@ -125,25 +127,17 @@ class ClusterFailures {
     @Test
     @Order(3)
     void a_command_node_killed_with_50_downloads_in_flight_leaves_them_all_to_the_other_which_completes_them() {
+        // 110 downloads of 30 s each: whatever way the process manager's two segments are shared, one node has 55 or more.
         List<String> ids = new ArrayList<>();
-        String victim = null;
-        for (int batch = 0; batch < 8 && victim == null; batch++) {
-            String user = cluster.token("fleet-" + batch, "user");
-            for (int i = 0; i < 25; i++) {
-                HttpResponse<String> accepted = cluster.viaNginx().postJson("/api/downloads", user,
-                        json(images.url("/trickle/" + (batch * 100 + i) + ".png")));
-                assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
-                ids.add(idOf(accepted));
-            }
-            // The fetches start where the process manager's segment for the download is.
-            await().atMost(Duration.ofSeconds(20)).until(() -> cluster.fetchesOn("command-1") + cluster.fetchesOn("command-2") >= ids.size() - 5);
-            for (String node : List.of("command-1", "command-2")) {
-                if (cluster.fetchesOn(node) >= 50) {
-                    victim = node;
-                }
+        for (int user = 0; user < 2; user++) {
+            String token = cluster.token("fleet-" + user, "user");
+            for (int i = 0; i < 55; i++) {
+                ids.add(idOf(cluster.viaNginx().postJson("/api/downloads", token, json(images.url("/trickle/" + (user * 100 + i) + ".png")))));
             }
         }
-        assertThat(victim).as("a command node with 50 fetches in flight").isNotNull();
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.fetchesOn("command-1") + cluster.fetchesOn("command-2") >= ids.size());
+        String victim = cluster.fetchesOn("command-1") >= cluster.fetchesOn("command-2") ? "command-1" : "command-2";
+        assertThat(cluster.fetchesOn(victim)).as("fetches in flight on " + victim).isGreaterThanOrEqualTo(50);
 
         cluster.run("kill", victim);
 

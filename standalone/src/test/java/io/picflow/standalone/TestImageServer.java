@@ -37,8 +37,8 @@ final class TestImageServer implements AutoCloseable {
                 if (path.startsWith("/slow/")) {
                     return slow(request, png(400, 400, n));
                 }
-                if (path.startsWith("/trickle/")) { // about 120 KB in about 7 s: long enough to be in flight when a node dies
-                    return slow(request, png(200, 200, n), 4 * 1024);
+                if (path.startsWith("/trickle/")) { // about 120 KB in about 30 s: still in flight when a node dies
+                    return slow(request, png(200, 200, n), 1024);
                 }
                 return new MockResponse.Builder().code(404).build();
             }

@@ -318,6 +318,7 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("The rebuild did not reach position " + finalHead + " within " + handOverTimeout);
                 }
+                publish(rebuild); // keeps the record fresh: the other nodes hold their processors stopped only while it is
                 rebuild.pauseOrCancel(progressInterval);
             }
             processor.shutdownAsync().get(1, TimeUnit.MINUTES);
@@ -548,8 +549,8 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
      * the new generation. Token stores that cannot be read without claiming are taken on trust.
      */
     private static boolean stored(TokenStore tokens, String rebuildName, int segments, long head) {
-        if (!(tokens instanceof InspectableJdbcTokenStore inspectable)) {
-            return true;
+        if (!(tokens instanceof InspectableJdbcTokenStore inspectable) || head < 0) {
+            return true; // (an empty event store: no segment ever stores a token)
         }
         List<InspectableJdbcTokenStore.StoredToken> stored = inspectable.storedTokens(rebuildName);
         return stored.size() >= segments && stored.stream().allMatch(token -> token.token() != null
