@@ -147,11 +147,11 @@ public final class FavoritesBench {
     }
 
     /** A request's status code, from a worker. */
-    private interface Request {
+    interface Request {
         int send(int index) throws Exception;
     }
 
-    private record Phase(int requests, double seconds, List<Long> micros, int failures) {
+    record Phase(int requests, double seconds, List<Long> micros, int failures) {
         void print(String name, int concurrency) {
             List<Long> sorted = new ArrayList<>(micros);
             Collections.sort(sorted);
@@ -160,7 +160,7 @@ public final class FavoritesBench {
         }
     }
 
-    private static Phase phase(int concurrency, int requests, Request request) throws Exception {
+    static Phase phase(int concurrency, int requests, Request request) throws Exception {
         AtomicInteger next = new AtomicInteger();
         AtomicInteger failures = new AtomicInteger();
         List<Long> micros = Collections.synchronizedList(new ArrayList<>(requests));
@@ -189,13 +189,13 @@ public final class FavoritesBench {
         return new Phase(requests, seconds, micros, failures.get());
     }
 
-    private static int post(HttpClient http, URI base, String path, String token, String body) throws Exception {
+    static int post(HttpClient http, URI base, String path, String token, String body) throws Exception {
         return http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
-    private static String get(HttpClient http, URI base, String path, String token) throws Exception {
+    static String get(HttpClient http, URI base, String path, String token) throws Exception {
         return http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
     }
@@ -210,7 +210,7 @@ public final class FavoritesBench {
      * An HS256 token signed with the service's own secret, as an identity provider would issue it: the default
      * issuer (bench/lib.sh starts the service without PICFLOW_JWT_ISSUER), two hours from now.
      */
-    private static String token(String subject, String secret) throws Exception {
+    static String token(String subject, String secret) throws Exception {
         Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
         String header = base64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
         long now = Instant.now().getEpochSecond();
@@ -222,7 +222,7 @@ public final class FavoritesBench {
         return header + "." + claims + "." + signature;
     }
 
-    private static long percentile(List<Long> sorted, int percent) {
+    static long percentile(List<Long> sorted, int percent) {
         int index = (int) Math.ceil(percent / 100.0 * sorted.size()) - 1;
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
     }
