@@ -59,6 +59,6 @@ java ${BENCH_JAVA_OPTS:-} -cp "$CLASSES:$PG_JAR" io.picflow.bench.ClusterBench \
   --cluster-url "http://127.0.0.1:${PICFLOW_CLUSTER_PORT:-8090}" \
   --cluster-jdbc "$CLUSTER_PG_URL" \
   --cluster-secret "$(cat "$PICFLOW_CLUSTER_DIR/jwt-secret")" \
-  --kill "scripts/cluster kill command-1" \
+  --cluster-dir "$PICFLOW_CLUSTER_DIR" \
   "$@" | tee "$RESULT_FILE"
 log "report saved to $RESULT_FILE"

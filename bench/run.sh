@@ -40,8 +40,7 @@ mkdir -p "$RESULTS"
 BASE_URL="http://127.0.0.1:$HTTP_PORT"
 
 log "starting $JAR on $BASE_URL (PostgreSQL on 127.0.0.1:$PG_PORT, data in $DATA_DIR, log $SERVICE_LOG)"
-# No limit in practice (16,000 requests/s), but a user's request window is a long[max-requests-per-minute] ring
-# (RequestWindows): 100,000,000 took 800 MB of the 1 GB heap. 1,000,000 takes 8 MB.
+# No limit in practice (16,000 requests/s); the per-minute rate is counted in PostgreSQL (RequestWindows).
 # The benchmark's origin holds the fetches' answers while a level runs (--hold-fetches): a held fetch must not
 # stall out (30 s by default) before the level ends.
 # The service counts its own transactions by source for the units of work (--metrics-url below).

@@ -67,7 +67,8 @@ public final class ClusterBench {
             rows.add(liveLatency(http, target, liveSamples));
         }
         BenchSupport.progress("cluster: failover after kill -9 of a command node");
-        String failover = failover(http, cluster, options.get("kill"), Integer.parseInt(options.getOrDefault("in-flight", "100")));
+        String failover = failover(http, cluster, java.nio.file.Path.of(options.get("cluster-dir")),
+                Integer.parseInt(options.getOrDefault("in-flight", "100")));
         double ceiling = insertCeiling(cluster, 8, 5);
 
         System.out.println("# picflow: one node against the local cluster\n");
@@ -188,7 +189,7 @@ public final class ClusterBench {
      * after the kill, the time until the dead node's processor segments have another owner, and the time until
      * every download that was in flight has completed (the images are released at the kill).
      */
-    private static String failover(HttpClient http, Target cluster, String killCommand, int inFlight) throws Exception {
+    private static String failover(HttpClient http, Target cluster, java.nio.file.Path clusterDir, int inFlight) throws Exception {
         String run = Long.toString(System.currentTimeMillis(), 36);
         List<String> tokens = List.of(FavoritesBench.token("fo-" + run + "-a", cluster.secret()),
                 FavoritesBench.token("fo-" + run + "-b", cluster.secret()));
@@ -204,8 +205,20 @@ public final class ClusterBench {
         }
         Thread.sleep(3_000); // the fetches start and wait on the held image server
         List<String> ownersBefore = owners(cluster);
+        // The victim: the command node that owns most of the process manager's segments (its fetches run there).
+        String victim = "command-1";
+        long most = -1;
+        for (String node : List.of("command-1", "command-2")) {
+            String pid = java.nio.file.Files.readString(clusterDir.resolve("pids").resolve(node + ".pid")).strip();
+            long owned = ownersBefore.stream().filter(owner -> owner.startsWith(pid + "@")).count();
+            if (owned > most) {
+                most = owned;
+                victim = node;
+            }
+        }
+        BenchSupport.progress("killing %s, which owns %d of the process manager's segments", victim, most);
         long killedAt = System.nanoTime();
-        Process kill = new ProcessBuilder("bash", "-c", killCommand).inheritIO().start();
+        Process kill = new ProcessBuilder("scripts/cluster", "kill", victim).inheritIO().start();
         kill.waitFor(60, TimeUnit.SECONDS);
         ImageServer.release();
         long first202 = -1;
@@ -219,17 +232,16 @@ public final class ClusterBench {
         long deadline = killedAt + TimeUnit.MINUTES.toNanos(5);
         while (System.nanoTime() < deadline) {
             List<String> now = owners(cluster);
-            if (!now.isEmpty() && now.stream().distinct().count() == 1 && ownersBefore.stream().distinct().count() > 1) {
-                segmentsMoved = System.nanoTime();
+            String survivorPid = java.nio.file.Files.readString(clusterDir.resolve("pids").resolve(
+                    victim.equals("command-1") ? "command-2.pid" : "command-1.pid")).strip();
+            if (now.size() >= ownersBefore.size() && now.stream().allMatch(owner -> owner.startsWith(survivorPid + "@"))) {
+                segmentsMoved = System.nanoTime(); // every segment is the survivor's
                 break;
-            }
-            if (ownersBefore.stream().distinct().count() <= 1) {
-                break; // one node held every segment before: nothing to move, or the victim held them all
             }
             Thread.sleep(250);
         }
         double completed = awaitCompleted(cluster, ids, Duration.ofMinutes(5), killedAt);
-        return BenchSupport.format("Failover after kill -9 of a command node (%d downloads in flight, fetches held at the origin "
+        return BenchSupport.format("Failover after kill -9 of " + victim + " (%d downloads in flight, fetches held at the origin "
                         + "until the kill): first 202 through nginx after %.2f s; the dead node's process-manager segments owned by "
                         + "the other node after %s; every download in flight COMPLETED after %.1f s. (Claim timeout and "
                         + "heartbeat-stale-after as configured for the cluster run.)",

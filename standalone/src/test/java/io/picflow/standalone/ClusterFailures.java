@@ -97,6 +97,15 @@ class ClusterFailures {
         HttpResponse<String> accepted = cluster.viaNginx().postJson("/api/downloads", user, json(images.url("/img/1.png")));
         assertThat(accepted.statusCode()).isEqualTo(202);
         awaitCompleted(List.of(idOf(accepted)), Duration.ofMinutes(1));
+
+        // A WebSocket ticket issued by one query node opens a connection on the other.
+        HttpResponse<String> ticket = cluster.node("query-1").send("POST", "/api/ws-tickets", user, HttpRequest.BodyPublishers.noBody());
+        assertThat(ticket.statusCode()).as(ticket.body()).isEqualTo(201);
+        Matcher value = Pattern.compile("\"ticket\"\\s*:\\s*\"([^\"]+)\"").matcher(ticket.body());
+        assertThat(value.find()).isTrue();
+        try (SocketClient socket = SocketClient.connect(LocalCluster.PORTS.get("query-2"), "/ws?scope=mine&ticket=" + value.group(1))) {
+            assertThat(socket.until(text -> text.contains("\"CaughtUp\""), Duration.ofSeconds(10))).isNotEmpty();
+        }
     }
 
     @Test

@@ -6,7 +6,9 @@ import io.picflow.platform.wakeups.WakeUpListener;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -42,6 +44,9 @@ class LiveFeed implements SmartLifecycle {
     private final LiveProperties properties;
     private final LiveMetrics metrics;
     private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
+    /** Each subscriber's row in {@code ws_connection} ({@link OpenConnections}). */
+    private final Map<Subscriber, String> connectionIds = new HashMap<>();
+    private final OpenConnections connections;
     private final ExecutorService senders;
     /** Catch-ups read the database: a few at a time, so that reconnect storms cannot take every connection. */
     private final ExecutorService catchUps;
@@ -51,7 +56,9 @@ class LiveFeed implements SmartLifecycle {
     private volatile Thread tailer;
     private long cursor;
 
-    LiveFeed(LiveFeedStore store, LiveProperties properties, MeterRegistry registry, WakeUpListener wakeUps) {
+    LiveFeed(LiveFeedStore store, LiveProperties properties, MeterRegistry registry, WakeUpListener wakeUps,
+            OpenConnections connections) {
+        this.connections = connections;
         this.store = store;
         // Frames written by other query nodes (WakeUpNotifier in LiveFeedProjection); this node's own wake it directly.
         wakeUps.subscribe(WakeUpChannels.LIVE_FEED, this::wakeUp);
@@ -95,13 +102,24 @@ class LiveFeed implements SmartLifecycle {
      */
     Subscriber register(String userId, Subscription subscription, Subscriber.Sink sink) {
         synchronized (subscribers) {
-            if (subscribers.size() >= properties.maxConnections()
-                    || subscribers.stream().filter(s -> s.userId().equals(userId)).count() >= properties.maxConnectionsPerUser()) {
-                return null;
+            if (subscribers.size() >= properties.maxConnections()) {
+                return null; // this node's own limit: its memory and threads
             }
+        }
+        String connection;
+        try {
+            connection = connections.tryOpen(userId); // the user's limit, across all query nodes
+        } catch (RuntimeException databaseUnavailable) {
+            return null; // nothing could be caught up from the feed either: the client tries again later
+        }
+        if (connection == null) {
+            return null;
+        }
+        synchronized (subscribers) {
             Subscriber subscriber = new Subscriber(userId, subscription, sink, senders, metrics, properties.bufferFrames(),
                     properties.catchUpBufferFrames(), this::unsubscribe);
             subscribers.add(subscriber);
+            connectionIds.put(subscriber, connection);
             return subscriber;
         }
     }
@@ -129,8 +147,13 @@ class LiveFeed implements SmartLifecycle {
     }
 
     void unsubscribe(Subscriber subscriber) {
+        String connection;
         synchronized (subscribers) {
             subscribers.remove(subscriber);
+            connection = connectionIds.remove(subscriber);
+        }
+        if (connection != null) {
+            connections.closed(connection);
         }
     }
 

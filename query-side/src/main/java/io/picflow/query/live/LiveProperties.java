@@ -14,7 +14,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param sendTimeout          how long one frame may take to leave before the connection is given up
  * @param currentStateLimit    how many downloads a connection without {@code after=} is shown (latest first)
  * @param maxConnections       open connections per node; beyond, new ones are closed with 1013 (try again later)
- * @param maxConnectionsPerUser open connections per user and node; beyond, 1013
+ * @param maxConnectionsPerUser open connections per user on all query nodes together (OpenConnections); beyond, 1013
  * @param ticketTtl            how long a ticket from {@code POST /api/ws-tickets} is valid (never beyond its token)
  * @param maxTicketsPerUser    unexpired tickets a user may hold; beyond, 429 (so that nobody can fill the table)
  * @param retention            how long frames are kept for clients that resume with {@code after=} (LiveFeedRetention)
