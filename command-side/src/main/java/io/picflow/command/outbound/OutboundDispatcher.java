@@ -1,0 +1,267 @@
+package io.picflow.command.outbound;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Sends the due outbound deliveries ({@link OutboundDeliveries}) through their channel's {@link OutboundTransport},
+ * on every node at once: a delivery is claimed by one node (a lease in its row, taken with {@code FOR UPDATE SKIP
+ * LOCKED}), sent, and its outcome recorded. Nothing waits in a thread: a delivery to retry, or held, is a row with a
+ * {@code due_at}, whichever node is up when it is due.
+ *
+ * <ul>
+ *   <li>Transient failures are retried on the {@link RetrySchedule} (backoff with jitter, the provider's
+ *       {@code Retry-After} honoured) until the delivery is {@code giveUpAfter} old; permanent ones fail at once.</li>
+ *   <li>Deliveries with the same {@code ordering_key} go one after the other in the order they were recorded: a
+ *       later one waits until the earlier ones are sent or have failed for good.</li>
+ *   <li>A target whose {@link DeliveryGate} is shut (its circuit breaker is open) is not tried: its deliveries are
+ *       held ({@code PROVIDER_UNAVAILABLE}) until the gate says to look again.</li>
+ *   <li>A node that dies while sending leaves its claims to expire ({@code lease}): the delivery is then sent again,
+ *       with the same id, the one repeat the engine allows.</li>
+ * </ul>
+ * It looks when this node records a delivery, when another node does (a NOTIFY), when the earliest delivery it
+ * knows of falls due, and every {@code pollInterval} at least.
+ */
+public class OutboundDispatcher implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(OutboundDispatcher.class);
+    private static final int BATCH = 50;
+    private static final int DETAIL_CHARS = 1024;
+
+    private final JdbcClient jdbc;
+    private final Map<String, OutboundTransport> transports = new ConcurrentHashMap<>();
+    private final Map<String, ExecutorService> senders = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    private final DeliveryGate gate;
+    private final RetrySchedule retries;
+    private final Duration lease;
+    private final Duration pollInterval;
+    private final MeterRegistry meters;
+    private final String node = UUID.randomUUID().toString();
+    private final Object signal = new Object();
+    private boolean woken;
+    private volatile boolean running = true;
+    private final Thread looker;
+
+    public OutboundDispatcher(JdbcClient jdbc, OutboundDeliveries deliveries, List<OutboundTransport> transports, DeliveryGate gate,
+            RetrySchedule retries, Duration lease, Duration pollInterval, MeterRegistry meters) {
+        this.jdbc = jdbc;
+        this.gate = gate;
+        this.retries = retries;
+        this.lease = lease;
+        this.pollInterval = pollInterval;
+        this.meters = meters == null ? new SimpleMeterRegistry() : meters;
+        for (OutboundTransport transport : transports) {
+            this.transports.put(transport.channel(), transport);
+            this.inFlight.put(transport.channel(), new AtomicInteger());
+            AtomicInteger count = new AtomicInteger();
+            this.senders.put(transport.channel(), Executors.newFixedThreadPool(transport.concurrency(), runnable -> {
+                Thread thread = new Thread(runnable, "outbound-" + transport.channel() + "-" + count.incrementAndGet());
+                thread.setDaemon(true);
+                return thread;
+            }));
+        }
+        deliveries.onRecorded(this::wakeUp);
+        this.looker = new Thread(this::loop, "outbound-dispatcher");
+        looker.setDaemon(true);
+        if (!this.transports.isEmpty()) {
+            looker.start(); // without a transport there is nothing this node could send: it does not look
+        }
+    }
+
+    /** Looks now (a delivery was recorded, here or on another node). */
+    public void wakeUp() {
+        synchronized (signal) {
+            woken = true;
+            signal.notifyAll();
+        }
+    }
+
+    private void loop() {
+        while (running) {
+            Duration wait = pollInterval;
+            try {
+                int claimed = claimAndSend();
+                if (claimed >= BATCH) {
+                    continue; // more may be due
+                }
+                wait = untilNextDue();
+            } catch (RuntimeException e) {
+                log.warn("The outbound dispatcher could not look for due deliveries: {}", e.toString());
+            }
+            waitFor(wait);
+        }
+    }
+
+    private void waitFor(Duration wait) {
+        synchronized (signal) {
+            long until = System.nanoTime() + wait.toNanos();
+            while (!woken && running) {
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(signal, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    running = false;
+                }
+            }
+            woken = false;
+        }
+    }
+
+    /** The time until the earliest pending or held delivery of this node's channels falls due, at most the poll interval. */
+    private Duration untilNextDue() {
+        List<Long> due = jdbc.sql("SELECT (extract(epoch FROM min(due_at) - now()) * 1000)::bigint FROM outbound_delivery "
+                        + "WHERE status IN ('PENDING', 'HELD') AND channel = ANY(:channels)")
+                .param("channels", transports.keySet().toArray(String[]::new)).query((row, i) -> (Long) row.getObject(1)).list(); // one row; its value is null when nothing is pending
+        Long millis = due.isEmpty() ? null : due.get(0);
+        if (millis == null) {
+            return pollInterval;
+        }
+        return Duration.ofMillis(Math.max(10, Math.min(millis, pollInterval.toMillis())));
+    }
+
+    /** Claims what is due and this node has room for, and hands each to its channel's senders. */
+    int claimAndSend() {
+        List<String> channels = new ArrayList<>();
+        int room = 0;
+        for (Map.Entry<String, OutboundTransport> transport : transports.entrySet()) {
+            int free = transport.getValue().concurrency() * 2 - inFlight.get(transport.getKey()).get();
+            if (free > 0) {
+                channels.add(transport.getKey());
+                room += free;
+            }
+        }
+        if (channels.isEmpty()) {
+            return 0;
+        }
+        List<OutboundDelivery> claimed = jdbc.sql("UPDATE outbound_delivery d SET lease_owner = :node, "
+                        + "lease_until = now() + make_interval(secs => :lease), attempts = d.attempts + 1, updated_at = now() "
+                        + "WHERE d.delivery_id IN (SELECT c.delivery_id FROM outbound_delivery c "
+                        + "  WHERE c.status IN ('PENDING', 'HELD') AND c.due_at <= now() AND c.channel = ANY(:channels) "
+                        + "  AND (c.lease_until IS NULL OR c.lease_until < now()) "
+                        + "  AND (c.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbound_delivery e "
+                        + "       WHERE e.ordering_key = c.ordering_key AND e.seq < c.seq AND e.status IN ('PENDING', 'HELD'))) "
+                        + "  ORDER BY c.due_at LIMIT :batch FOR UPDATE SKIP LOCKED) "
+                        + "RETURNING d.delivery_id, d.channel, d.target, d.ordering_key, d.payload, d.attempts, d.created_at")
+                .param("node", node).param("lease", lease.toSeconds()).param("channels", channels.toArray(String[]::new))
+                .param("batch", Math.min(BATCH, room))
+                .query((row, i) -> new OutboundDelivery(row.getString(1), row.getString(2), row.getString(3), row.getString(4),
+                        row.getString(5), row.getInt(6), row.getTimestamp(7).toInstant()))
+                .list();
+        for (OutboundDelivery delivery : claimed) {
+            inFlight.get(delivery.channel()).incrementAndGet();
+            senders.get(delivery.channel()).execute(() -> {
+                try {
+                    send(delivery);
+                } finally {
+                    inFlight.get(delivery.channel()).decrementAndGet();
+                }
+            });
+        }
+        return claimed.size();
+    }
+
+    private void send(OutboundDelivery delivery) {
+        if (!gate.permits(delivery.target())) {
+            Duration retryIn = gate.retryIn(delivery.target());
+            jdbc.sql("UPDATE outbound_delivery SET status = 'HELD', reason = 'PROVIDER_UNAVAILABLE', attempts = attempts - 1, "
+                            + "due_at = now() + make_interval(secs => :wait), lease_owner = NULL, lease_until = NULL, updated_at = now() "
+                            + "WHERE delivery_id = :id AND lease_owner = :node")
+                    .param("wait", retryIn.toMillis() / 1000.0).param("id", delivery.deliveryId()).param("node", node).update();
+            count(delivery, "gated");
+            return;
+        }
+        long began = System.nanoTime();
+        DeliveryOutcome outcome;
+        try {
+            outcome = transports.get(delivery.channel()).send(delivery);
+        } catch (RuntimeException bug) {
+            log.error("The {} transport failed on delivery {}", delivery.channel(), delivery.deliveryId(), bug);
+            outcome = new DeliveryOutcome.Transient("INTERNAL", "The transport failed: " + bug.getClass().getSimpleName(), null, null);
+        }
+        int millis = (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+        try {
+            record(delivery, outcome, millis);
+        } catch (RuntimeException e) {
+            // The lease runs out and the delivery is sent again: the documented repeat, with the same id.
+            log.warn("Could not record the outcome of delivery {}: {}", delivery.deliveryId(), e.toString());
+        }
+    }
+
+    private void record(OutboundDelivery delivery, DeliveryOutcome outcome, int millis) {
+        if (outcome instanceof DeliveryOutcome.Sent sent) {
+            gate.succeeded(delivery.target());
+            update(delivery, "SENT", null, null, null, null, sent.providerId(), Duration.ZERO);
+            attempt(delivery, "SENT", sent.statusCode(), millis, sent.detail());
+        } else if (outcome instanceof DeliveryOutcome.Permanent permanent) {
+            update(delivery, "FAILED", permanent.code(), permanent.message(), false, null, null, Duration.ZERO);
+            attempt(delivery, "PERMANENT", permanent.statusCode(), millis, permanent.message());
+        } else if (outcome instanceof DeliveryOutcome.Transient failure) {
+            gate.failed(delivery.target(), failure);
+            Duration delay = retries.delayBefore(delivery.attempt() + 1, failure.retryAfter());
+            boolean tooOld = delivery.createdAt().plus(retries.giveUpAfter()).isBefore(java.time.Instant.now().plus(delay));
+            update(delivery, tooOld ? "FAILED" : "PENDING", failure.code(), failure.message(), true, null, null, delay);
+            attempt(delivery, "TRANSIENT", failure.statusCode(), millis, failure.message());
+        }
+        count(delivery, outcome instanceof DeliveryOutcome.Sent ? "sent" : outcome instanceof DeliveryOutcome.Permanent ? "failed"
+                : "retried");
+    }
+
+    private void update(OutboundDelivery delivery, String status, String code, String message, Boolean retryable, String reason,
+            String providerId, Duration delay) {
+        jdbc.sql("UPDATE outbound_delivery SET status = :status, reason = :reason, error_code = :code, error_message = :message, "
+                        + "retryable = :retryable, provider_id = coalesce(:provider, provider_id), "
+                        + "sent_at = CASE WHEN :status = 'SENT' THEN now() ELSE sent_at END, "
+                        + "due_at = now() + make_interval(secs => :delay), lease_owner = NULL, lease_until = NULL, updated_at = now() "
+                        + "WHERE delivery_id = :id AND lease_owner = :node")
+                .param("status", status).param("reason", reason).param("code", code).param("message", truncate(message, 1000))
+                .param("retryable", retryable).param("provider", providerId).param("delay", delay.toMillis() / 1000.0)
+                .param("id", delivery.deliveryId()).param("node", node).update();
+    }
+
+    private void attempt(OutboundDelivery delivery, String outcome, Integer statusCode, int millis, String detail) {
+        jdbc.sql("INSERT INTO outbound_attempt (delivery_id, attempt, at, outcome, status_code, duration_ms, detail) "
+                        + "VALUES (:id, :attempt, now(), :outcome, :status, :millis, :detail) ON CONFLICT DO NOTHING")
+                .param("id", delivery.deliveryId()).param("attempt", delivery.attempt()).param("outcome", outcome)
+                .param("status", statusCode).param("millis", millis).param("detail", truncate(detail, DETAIL_CHARS)).update();
+    }
+
+    private void count(OutboundDelivery delivery, String outcome) {
+        meters.counter("picflow.outbound.deliveries", "channel", delivery.channel(), "outcome", outcome).increment();
+    }
+
+    private static String truncate(String text, int chars) {
+        return text == null || text.length() <= chars ? text : text.substring(0, chars);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        wakeUp();
+        senders.values().forEach(ExecutorService::shutdown);
+        for (ExecutorService sender : senders.values()) {
+            try {
+                sender.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package io.picflow.command.outbound;
+
+/**
+ * Sends one kind of delivery ({@link #channel()}) to its provider: an SMTP server, an SMS or push service, a webhook
+ * endpoint. It is given the delivery's id to pass on as the provider's idempotency key where the protocol has one
+ * (an email's Message-ID, an {@code Idempotency-Key} or {@code webhook-id} header), so that the one repeat the
+ * engine allows (a crash between the provider's acceptance and our record of it) is recognisable as such.
+ */
+public interface OutboundTransport {
+
+    String channel();
+
+    /** At most this many deliveries of the channel are sent at once, on this node. */
+    default int concurrency() {
+        return 8;
+    }
+
+    /** Sends it; never throws for a failure of the provider's: that is an outcome. */
+    DeliveryOutcome send(OutboundDelivery delivery);
+}
