@@ -12,12 +12,12 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  *
  * <p>A window is 13 slots of 5 s: the current one and the 12 before it. A request therefore counts for 60 to 65 s,
  * never less than the window, so no 60 s span ever holds more than the limit; the price is that room comes back up
- * to 5 s late. A user costs at most 13 small rows, whatever their limit (an exact window would keep every request's
- * time).
+ * to 5 s late. A user costs a small row per 5 s slot with requests, whatever their limit (an exact window would keep
+ * every request's time); rows older than the window are deleted hourly.
  *
- * <p>{@link #tryAcquire} must run in the request's transaction: it counts the request first, which locks the
- * user's current slot (so one user's concurrent requests on several nodes are counted one after the other), and
- * then sums the window. A request over the limit throws, and the rollback takes its count back out.
+ * <p>{@link #tryAcquire} must run in the request's transaction: under a transaction-scoped advisory lock on the user
+ * (so one user's concurrent requests on several nodes are counted one after the other), it counts the request and
+ * sums the window. A request over the limit throws, and the rollback takes its count back out.
  */
 final class RequestWindows {
 
@@ -41,6 +41,9 @@ final class RequestWindows {
     Optional<Duration> tryAcquire(String userId) {
         long now = clock.millis();
         long slot = now / SLOT.toMillis();
+        // One user's requests are counted one at a time across nodes, also across a slot boundary (the slot row's
+        // lock alone would let two requests on either side of it miss each other).
+        jdbc.sql("SELECT pg_advisory_xact_lock(hashtext('download-requests:' || :user))").param("user", userId).query().singleRow();
         jdbc.sql("INSERT INTO download_request_count (user_id, slot, requests) VALUES (:user, :slot, 1) "
                         + "ON CONFLICT (user_id, slot) DO UPDATE SET requests = download_request_count.requests + 1")
                 .param("user", userId).param("slot", slot).update();

@@ -57,6 +57,11 @@ public class OutboundDeliveries {
      * transaction (or its own): the delivery exists if and only if what caused it committed.
      */
     public boolean record(NewDelivery delivery) {
+        if (delivery.orderingKey() != null) {
+            // seq comes from a sequence, but becomes visible at commit: two transactions recording under one key would
+            // otherwise be seen in the order they commit, not the order of their seq. One at a time per key.
+            jdbc.sql("SELECT pg_advisory_xact_lock(hashtext('outbound:' || :key))").param("key", delivery.orderingKey()).query().singleRow();
+        }
         int inserted = jdbc.sql("INSERT INTO outbound_delivery (delivery_id, channel, target, ordering_key, payload, status, reason, "
                         + "due_at, created_at, updated_at) VALUES (:id, :channel, :target, :ordering, :payload, :status, :reason, "
                         + ":due, now(), now()) ON CONFLICT (delivery_id) DO NOTHING")

@@ -40,6 +40,7 @@ public class OutboundDispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OutboundDispatcher.class);
     private static final int BATCH = 50;
     private static final int DETAIL_CHARS = 1024;
+    private static final Duration MIN_WAIT = Duration.ofMillis(200);
 
     private final JdbcClient jdbc;
     private final Map<String, OutboundTransport> transports = new ConcurrentHashMap<>();
@@ -95,8 +96,8 @@ public class OutboundDispatcher implements AutoCloseable {
             Duration wait = pollInterval;
             try {
                 int claimed = claimAndSend();
-                if (claimed >= BATCH) {
-                    continue; // more may be due
+                if (claimed > 0) {
+                    continue; // more may be due, or room freed up
                 }
                 wait = untilNextDue();
             } catch (RuntimeException e) {
@@ -127,64 +128,95 @@ public class OutboundDispatcher implements AutoCloseable {
 
     /** The time until the earliest pending or held delivery of this node's channels falls due, at most the poll interval. */
     private Duration untilNextDue() {
-        List<Long> due = jdbc.sql("SELECT (extract(epoch FROM min(due_at) - now()) * 1000)::bigint FROM outbound_delivery "
-                        + "WHERE status IN ('PENDING', 'HELD') AND channel = ANY(:channels)")
+        // The claim's own conditions: a row claimed by a node counts from its lease's end, a row waiting behind an
+        // earlier one of its ordering key not at all (the earlier one's outcome wakes this node up).
+        List<Long> due = jdbc.sql("SELECT (extract(epoch FROM min(greatest(c.due_at, coalesce(c.lease_until, c.due_at))) - now()) "
+                        + "* 1000)::bigint FROM outbound_delivery c WHERE c.status IN ('PENDING', 'HELD') AND c.channel = ANY(:channels) "
+                        + "AND (c.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbound_delivery e "
+                        + "WHERE e.ordering_key = c.ordering_key AND e.seq < c.seq AND e.status IN ('PENDING', 'HELD')))")
                 .param("channels", transports.keySet().toArray(String[]::new)).query((row, i) -> (Long) row.getObject(1)).list(); // one row; its value is null when nothing is pending
         Long millis = due.isEmpty() ? null : due.get(0);
         if (millis == null) {
             return pollInterval;
         }
-        return Duration.ofMillis(Math.max(10, Math.min(millis, pollInterval.toMillis())));
+        // Nothing was claimable just now: a row due already is one this node has no room for (its senders are busy,
+        // and a finished send wakes it up), or one another node holds.
+        return Duration.ofMillis(Math.max(MIN_WAIT.toMillis(), Math.min(millis, pollInterval.toMillis())));
     }
 
-    /** Claims what is due and this node has room for, and hands each to its channel's senders. */
+    /** Claims what is due and this node has room for, channel by channel, and hands each to its channel's senders. */
     int claimAndSend() {
-        List<String> channels = new ArrayList<>();
-        int room = 0;
+        int claimed = 0;
         for (Map.Entry<String, OutboundTransport> transport : transports.entrySet()) {
-            int free = transport.getValue().concurrency() * 2 - inFlight.get(transport.getKey()).get();
-            if (free > 0) {
-                channels.add(transport.getKey());
-                room += free;
+            // Twice the senders: a few wait in the queue, well within their lease (which is renewed before each send).
+            int room = transport.getValue().concurrency() * 2 - inFlight.get(transport.getKey()).get();
+            if (room > 0) {
+                claimed += claim(transport.getKey(), Math.min(BATCH, room));
             }
         }
-        if (channels.isEmpty()) {
-            return 0;
-        }
+        return claimed;
+    }
+
+    private int claim(String channel, int limit) {
         List<OutboundDelivery> claimed = jdbc.sql("UPDATE outbound_delivery d SET lease_owner = :node, "
                         + "lease_until = now() + make_interval(secs => :lease), attempts = d.attempts + 1, updated_at = now() "
                         + "WHERE d.delivery_id IN (SELECT c.delivery_id FROM outbound_delivery c "
-                        + "  WHERE c.status IN ('PENDING', 'HELD') AND c.due_at <= now() AND c.channel = ANY(:channels) "
+                        + "  WHERE c.status IN ('PENDING', 'HELD') AND c.due_at <= now() AND c.channel = :channel "
                         + "  AND (c.lease_until IS NULL OR c.lease_until < now()) "
                         + "  AND (c.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbound_delivery e "
                         + "       WHERE e.ordering_key = c.ordering_key AND e.seq < c.seq AND e.status IN ('PENDING', 'HELD'))) "
                         + "  ORDER BY c.due_at LIMIT :batch FOR UPDATE SKIP LOCKED) "
                         + "RETURNING d.delivery_id, d.channel, d.target, d.ordering_key, d.payload, d.attempts, d.created_at")
-                .param("node", node).param("lease", lease.toSeconds()).param("channels", channels.toArray(String[]::new))
-                .param("batch", Math.min(BATCH, room))
+                .param("node", node).param("lease", lease.toSeconds()).param("channel", channel).param("batch", limit)
                 .query((row, i) -> new OutboundDelivery(row.getString(1), row.getString(2), row.getString(3), row.getString(4),
                         row.getString(5), row.getInt(6), row.getTimestamp(7).toInstant()))
                 .list();
         for (OutboundDelivery delivery : claimed) {
             inFlight.get(delivery.channel()).incrementAndGet();
-            senders.get(delivery.channel()).execute(() -> {
-                try {
-                    send(delivery);
-                } finally {
-                    inFlight.get(delivery.channel()).decrementAndGet();
-                }
-            });
+            try {
+                senders.get(delivery.channel()).execute(() -> {
+                    try {
+                        send(delivery);
+                    } finally {
+                        inFlight.get(delivery.channel()).decrementAndGet();
+                        wakeUp(); // room for the next one
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                inFlight.get(delivery.channel()).decrementAndGet(); // the node is stopping: the lease runs out, another sends it
+            }
         }
         return claimed.size();
     }
 
+    /**
+     * Renews this attempt's lease just before the send: false if the attempt is no longer this node's (its lease ran
+     * out while it waited in the queue and another node, or this one, claimed the delivery again), and then nothing is sent.
+     */
+    private boolean stillMine(OutboundDelivery delivery) {
+        return jdbc.sql("UPDATE outbound_delivery SET lease_until = now() + make_interval(secs => :lease) "
+                        + "WHERE delivery_id = :id AND lease_owner = :node AND attempts = :attempt AND status IN ('PENDING', 'HELD')")
+                .param("lease", lease.toSeconds()).param("id", delivery.deliveryId()).param("node", node)
+                .param("attempt", delivery.attempt()).update() > 0;
+    }
+
     private void send(OutboundDelivery delivery) {
+        if (!stillMine(delivery)) {
+            count(delivery, "lease-lost");
+            return;
+        }
         if (!gate.permits(delivery.target())) {
             Duration retryIn = gate.retryIn(delivery.target());
-            jdbc.sql("UPDATE outbound_delivery SET status = 'HELD', reason = 'PROVIDER_UNAVAILABLE', attempts = attempts - 1, "
+            // Held while the gate is shut, but not for ever: past its give-up age it fails like any other.
+            boolean tooOld = delivery.createdAt().plus(retries.giveUpAfter()).isBefore(java.time.Instant.now().plus(retryIn));
+            jdbc.sql("UPDATE outbound_delivery SET status = CASE WHEN :tooOld THEN 'FAILED' ELSE 'HELD' END, "
+                            + "reason = CASE WHEN :tooOld THEN NULL ELSE 'PROVIDER_UNAVAILABLE' END, "
+                            + "error_code = CASE WHEN :tooOld THEN 'PROVIDER_UNAVAILABLE' ELSE error_code END, "
+                            + "retryable = CASE WHEN :tooOld THEN true ELSE retryable END, attempts = attempts - 1, "
                             + "due_at = now() + make_interval(secs => :wait), lease_owner = NULL, lease_until = NULL, updated_at = now() "
-                            + "WHERE delivery_id = :id AND lease_owner = :node")
-                    .param("wait", retryIn.toMillis() / 1000.0).param("id", delivery.deliveryId()).param("node", node).update();
+                            + "WHERE delivery_id = :id AND lease_owner = :node AND attempts = :attempt")
+                    .param("tooOld", tooOld).param("wait", retryIn.toMillis() / 1000.0).param("id", delivery.deliveryId())
+                    .param("node", node).param("attempt", delivery.attempt()).update();
             count(delivery, "gated");
             return;
         }
@@ -230,8 +262,8 @@ public class OutboundDispatcher implements AutoCloseable {
                         + "retryable = :retryable, provider_id = coalesce(:provider, provider_id), "
                         + "sent_at = CASE WHEN :status = 'SENT' THEN now() ELSE sent_at END, "
                         + "due_at = now() + make_interval(secs => :delay), lease_owner = NULL, lease_until = NULL, updated_at = now() "
-                        + "WHERE delivery_id = :id AND lease_owner = :node")
-                .param("status", status).param("reason", reason).param("code", code).param("message", truncate(message, 1000))
+                        + "WHERE delivery_id = :id AND lease_owner = :node AND attempts = :attempt")
+                .param("attempt", delivery.attempt()).param("status", status).param("reason", reason).param("code", code).param("message", truncate(message, 1000))
                 .param("retryable", retryable).param("provider", providerId).param("delay", delay.toMillis() / 1000.0)
                 .param("id", delivery.deliveryId()).param("node", node).update();
     }
@@ -255,6 +287,11 @@ public class OutboundDispatcher implements AutoCloseable {
     public void close() {
         running = false;
         wakeUp();
+        try {
+            looker.join(5_000); // no claim after this: what is claimed is in the senders' queues
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         senders.values().forEach(ExecutorService::shutdown);
         for (ExecutorService sender : senders.values()) {
             try {

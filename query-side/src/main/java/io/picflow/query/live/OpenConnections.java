@@ -6,7 +6,6 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -34,7 +33,10 @@ class OpenConnections implements DisposableBean {
     private final TransactionTemplate transaction;
     private final String node;
     private final int maxPerUser;
-    private final AtomicInteger open = new AtomicInteger();
+    /** This node's open connections, id to user: what its rows must be (each beat puts them right). */
+    private final java.util.Map<String, String> mine = new java.util.concurrent.ConcurrentHashMap<>();
+    /** A close whose row could not be deleted: the next beat deletes it. */
+    private volatile boolean strayRows;
     private volatile long lastBeat = System.nanoTime() - BEAT.toNanos();
     private final ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "live-node-beat");
@@ -73,19 +75,20 @@ class OpenConnections implements DisposableBean {
             return true;
         });
         if (Boolean.TRUE.equals(opened)) {
-            open.incrementAndGet();
+            mine.put(id, userId);
             return id;
         }
         return null;
     }
 
     void closed(String connectionId) {
+        if (mine.remove(connectionId) == null) {
+            return;
+        }
         try {
-            if (jdbc.sql("DELETE FROM ws_connection WHERE connection_id = :id").param("id", connectionId).update() > 0) {
-                open.decrementAndGet();
-            }
+            jdbc.sql("DELETE FROM ws_connection WHERE connection_id = :id").param("id", connectionId).update();
         } catch (RuntimeException e) {
-            // The row stays until this node's next beat finds it closed (below) or the node stops.
+            strayRows = true; // the next beat deletes it
             log.warn("Could not record a closed WebSocket connection: {}", e.toString());
         }
     }
@@ -93,8 +96,19 @@ class OpenConnections implements DisposableBean {
     /** Every {@link #BEAT}: this node's beat, and the rows of nodes that died go (package-private for the tests). */
     void beatSafely() {
         try {
-            if (open.get() > 0) {
+            if (!mine.isEmpty() || strayRows) {
                 beat();
+                // This node's rows are what it has open: a close whose delete failed goes, and rows that other nodes
+                // deleted while this one could not beat (a long pause, an outage) come back.
+                String[] ids = mine.keySet().toArray(String[]::new);
+                String[] users = java.util.Arrays.stream(ids).map(id -> mine.getOrDefault(id, "")).toArray(String[]::new);
+                jdbc.sql("DELETE FROM ws_connection WHERE node = :node AND NOT (connection_id = ANY(:ids))")
+                        .param("node", node).param("ids", ids).update();
+                jdbc.sql("INSERT INTO ws_connection (connection_id, node, user_id, opened_at) "
+                                + "SELECT id, :node, user_id, now() FROM unnest(CAST(:ids AS text[]), CAST(:users AS text[])) AS c(id, user_id) "
+                                + "ON CONFLICT (connection_id) DO NOTHING")
+                        .param("node", node).param("ids", ids).param("users", users).update();
+                strayRows = false;
                 jdbc.sql("DELETE FROM ws_connection WHERE node IN (SELECT node FROM live_node "
                         + "WHERE beat_at < now() - make_interval(secs => :dead))").param("dead", DEAD_AFTER.toSeconds()).update();
                 jdbc.sql("DELETE FROM live_node WHERE beat_at < now() - make_interval(secs => :dead)")

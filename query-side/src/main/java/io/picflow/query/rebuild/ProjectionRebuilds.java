@@ -112,6 +112,7 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
     private static final Logger log = LoggerFactory.getLogger(ProjectionRebuilds.class);
 
     private static final int HAND_OVER_ATTEMPTS = 3;
+    private static final java.time.Duration KEEP_FRESH = java.time.Duration.ofSeconds(5);
 
     private final RebuildableReadModels readModels;
     private final BatchedWrites batchedWrites;
@@ -135,12 +136,19 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
     private final Map<String, ProjectionRebuild> rebuilds = new LinkedHashMap<>();
     private final Map<String, ProjectionRebuild> running = new ConcurrentHashMap<>();
     private final ExecutorService runners = Executors.newCachedThreadPool(threads("projection-rebuild"));
+    /**
+     * Keeps the records of this node's running rebuilds fresh, whatever their runner is doing (a processor's shutdown,
+     * the hand-over's lock waits can each take longer than the 30 s after which other nodes consider it dead).
+     */
+    private final ScheduledExecutorService recordKeeper = Executors.newSingleThreadScheduledExecutor(threads("rebuild-records"));
+    private final RebuildHandOvers handOvers;
     private volatile boolean closing;
 
     ProjectionRebuilds(RebuildableReadModels readModels, BatchedWrites batchedWrites, DataSource dataSource,
             ConnectionProvider connections, Serializer serializer, @Lazy EventProcessingConfiguration processing, @Lazy EventStore eventStore,
             @Lazy @Qualifier("notifyingEventSource") StreamableMessageSource<TrackedEventMessage<?>> events,
             TransactionManager axonTransactions, PlatformTransactionManager transactions, RebuildStream stream, RebuildRecords records,
+            RebuildHandOvers handOvers,
             RebuildMonitors monitors,
             @Value("${picflow.rebuild.progress-interval:500ms}") Duration progressInterval,
             @Value("${picflow.rebuild.hand-over-timeout:5m}") Duration handOverTimeout,
@@ -159,6 +167,9 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
         this.handOverTransaction = new TransactionTemplate(transactions);
         this.stream = stream;
         this.records = records;
+        this.handOvers = handOvers;
+        recordKeeper.scheduleWithFixedDelay(() -> running.values().forEach(rebuild -> records.keepFresh(rebuild.id())),
+                KEEP_FRESH.toMillis(), KEEP_FRESH.toMillis(), TimeUnit.MILLISECONDS);
         this.monitors = monitors;
         this.clock = Clock.systemUTC();
         this.progressInterval = progressInterval;
@@ -210,6 +221,10 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
     /** The processors API must leave a read model's live processor alone while this node rebuilds it. */
     @Override
     public Optional<String> refusal(String processorName) {
+        if (handOvers.stoppedForAnotherNode(processorName)) {
+            return Optional.of("read model '" + processorName + "' is handing over on another query node; its processor here starts "
+                    + "again by itself once the hand-over is done");
+        }
         ProjectionRebuild rebuild = running.get(processorName);
         return rebuild == null ? Optional.empty()
                 : Optional.of("read model '" + processorName + "' is being rebuilt (" + rebuild.id() + "); the rebuild stops and "
@@ -647,6 +662,7 @@ public class ProjectionRebuilds implements ProcessorControlGuard {
     @EventListener(ContextClosedEvent.class)
     void stop() {
         closing = true;
+        recordKeeper.shutdownNow();
         running.values().forEach(ProjectionRebuild::requestCancel);
         runners.shutdown();
         try {

@@ -88,6 +88,16 @@ class RebuildRecords {
         }
     }
 
+    /** Marks a running rebuild of this node as alive, between its progress records. */
+    void keepFresh(String rebuildId) {
+        try {
+            jdbc.sql("UPDATE projection_rebuild SET updated_at = now() WHERE rebuild_id = :id AND node = :node AND state = 'RUNNING'")
+                    .param("id", rebuildId).param("node", node).update();
+        } catch (RuntimeException e) {
+            log.warn("Could not keep the record of rebuild {} fresh: {}", rebuildId, e.toString());
+        }
+    }
+
     Optional<Recorded> find(String projection, String rebuildId) {
         return jdbc.sql(SELECT + "WHERE rebuild_id = :id AND projection = :projection")
                 .param("id", rebuildId).param("projection", projection).param("stale", seconds())

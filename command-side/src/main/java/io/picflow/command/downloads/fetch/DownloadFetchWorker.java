@@ -123,7 +123,8 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
                             stop.discard() ? " (discarded)" : "");
                     stopHere(stop.downloadId(), stop.upToFetch(), stop.discard());
                 }
-                heartbeats.clearStop(stop);
+                // The request stays: another node may run a fetch it also names (a stalled node's earlier one beside
+                // the current one). Fetch numbers make it harmless to later fetches; it expires after 10 minutes.
             }
         } catch (RuntimeException e) {
             log.error("Looking for fetches to stop failed", e);
@@ -187,7 +188,9 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
      */
     private void stopAnywhere(String downloadId, int upToFetch, boolean discard) {
         Active here = active.get(downloadId);
-        if (here == null || here.fetch() > upToFetch) {
+        // Integer.MAX_VALUE: a process saved before it kept its fetch number. Such a request would also stop the
+        // download's next fetch, wherever it starts in the next ten minutes: only this node is asked then.
+        if ((here == null || here.fetch() > upToFetch) && upToFetch != Integer.MAX_VALUE) {
             heartbeats.requestStop(downloadId, upToFetch, discard);
         }
         stopHere(downloadId, upToFetch, discard);
@@ -312,6 +315,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
                     header.height()));
             BufferedImage thumbnail = inspector.thumbnail(file, header);
             reports.send(job, new RecordImageProcessed(job.downloadId(), job.fetch(), thumbnail.getWidth(), thumbnail.getHeight()));
+            requireUnchanged(file, fetched.sha256());
             library.store(file, fetched.sha256(), thumbnail);
             reports.send(job, new RecordImageStored(job.downloadId(), job.fetch(), ImageLibrary.imageIdOf(fetched.sha256()),
                     fetched.sha256(), fetched.bytes(), header.format().name(), header.format().contentType(),
@@ -325,6 +329,27 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
             deleteQuietly(file);
             active.remove(job.downloadId(), mine);
             MDC.remove("correlationId");
+        }
+    }
+
+    /**
+     * The stored bytes must be the ones hashed while they arrived: the library names them by that hash. A second
+     * node running the same fetch for a few seconds (until its heartbeat tells it to yield) could have appended to the
+     * same partial file; then the fetch is retried rather than storing bytes under a hash they do not have.
+     */
+    private static void requireUnchanged(Path file, String sha256) throws FetchFailure {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[64 * 1024];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+            if (!java.util.HexFormat.of().formatHex(digest.digest()).equals(sha256)) {
+                throw FetchFailure.transientFailure(DownloadErrorCodes.STORAGE_ERROR,
+                        "The fetched file changed while it was written (another fetch of the download wrote to it)");
+            }
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            throw FetchFailure.transientFailure(DownloadErrorCodes.STORAGE_ERROR, "Could not read the fetched file: " + e.getMessage());
         }
     }
 

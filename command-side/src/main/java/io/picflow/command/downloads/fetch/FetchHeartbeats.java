@@ -82,8 +82,9 @@ final class FetchHeartbeats {
                                 + "FROM unnest(CAST(:ids AS text[]), CAST(:fetches AS int[]), CAST(:since AS bigint[])) AS beat(id, fetch_no, since) "
                                 + "ON CONFLICT (download_id) DO UPDATE SET fetch_number = EXCLUDED.fetch_number, node = EXCLUDED.node, "
                                 + "beat_at = EXCLUDED.beat_at, running_since = EXCLUDED.running_since "
-                                // A later fetch of the download holds the row: this node's fetch was replaced (below).
-                                + "WHERE fetch_heartbeat.fetch_number <= EXCLUDED.fetch_number "
+                                // A later fetch of the download holds the row, or the same fetch on another node (a batch
+                                // of the process manager that was processed twice): this node's fetch yields (below).
+                                + "WHERE fetch_heartbeat.fetch_number < EXCLUDED.fetch_number OR fetch_heartbeat.node = EXCLUDED.node "
                                 + "RETURNING download_id, fetch_number, (xmax = 0) AS inserted")
                         .param("node", node).param("ids", ids).param("fetches", numbers).param("since", since)
                         .query((row, i) -> {
@@ -95,8 +96,8 @@ final class FetchHeartbeats {
                             return key;
                         }).list();
             }
-            // Not returned: a later fetch of the download (another node's, after a retry) holds its row. A fetch runs
-            // on one node at a time, and the later one wins: this node stops its own.
+            // Not returned: a later fetch of the download (another node's, after a retry), or the same fetch on a node
+            // that beat first, holds its row. A fetch runs on one node at a time: this node stops its own.
             for (Beat fetch : fetches) {
                 if (!now.contains(key(fetch.downloadId(), fetch.fetch()))) {
                     takenFromMe.add(new StaleFetch(fetch.downloadId(), fetch.fetch()));
@@ -136,21 +137,15 @@ final class FetchHeartbeats {
                 .query((row, i) -> new StopRequest(row.getString(1), row.getInt(2), row.getBoolean(3))).list();
     }
 
-    /** Removes a request that was carried out (unless a wider one replaced it meanwhile). */
-    void clearStop(StopRequest stop) {
-        jdbc.sql("DELETE FROM fetch_stop WHERE download_id = :id AND up_to_fetch = :fetch AND discard = :discard")
-                .param("id", stop.downloadId()).param("fetch", stop.upToFetch()).param("discard", stop.discard()).update();
-    }
-
     /** Removes the rows of nodes that stopped beating and returns their fetches, each to one caller only. */
     List<StaleFetch> takeStale() {
         try {
-            // Requests for fetches that no node had (they ended before it looked): nobody will clear them.
-            jdbc.sql("DELETE FROM fetch_stop WHERE requested_at < now() - make_interval(secs => :lifetime)")
-                    .param("lifetime", seconds(STOP_REQUEST_LIFETIME)).update();
-            return jdbc.sql("DELETE FROM fetch_heartbeat WHERE beat_at < now() - make_interval(secs => :stale) "
+            // One statement: it runs at every beat of every node, busy or idle. The CTE also drops the stop requests
+            // for fetches that no node had (they ended before it looked): nobody else would clear them.
+            return jdbc.sql("WITH unclaimed_stops AS (DELETE FROM fetch_stop WHERE requested_at < now() - make_interval(secs => :lifetime)) "
+                            + "DELETE FROM fetch_heartbeat WHERE beat_at < now() - make_interval(secs => :stale) "
                             + "RETURNING download_id, fetch_number")
-                    .param("stale", seconds(staleAfter))
+                    .param("stale", seconds(staleAfter)).param("lifetime", seconds(STOP_REQUEST_LIFETIME))
                     .query((row, i) -> new StaleFetch(row.getString(1), row.getInt(2))).list();
         } catch (RuntimeException e) {
             log.warn("Could not look for the fetches of stopped nodes: {}", e.toString());

@@ -80,7 +80,7 @@ final class PartialDownload {
             if (Files.exists(newestValidators)) {
                 Files.copy(newestValidators, validators, StandardCopyOption.REPLACE_EXISTING);
             }
-            Path copy = file.resolveSibling(file.getFileName() + ".copy");
+            Path copy = file.resolveSibling(file.getFileName() + "." + java.util.UUID.randomUUID() + ".copy");
             Files.copy(newestFile, copy, StandardCopyOption.REPLACE_EXISTING);
             Files.move(copy, file, StandardCopyOption.ATOMIC_MOVE);
             log.debug("Download {} fetch {} continues the {} bytes of fetch {}", downloadId, fetch, Files.size(file), newest);

@@ -82,4 +82,39 @@ class FetchHeartbeatsTest extends CommandSideTest {
         assertThat(stopped.beat(List.of(new Beat(lost, 3, null)))).containsExactly(new StaleFetch(lost, 3));
         assertThat(alive.stateElsewhere(lost, 3)).isEqualTo(FetchState.LOST);
     }
+
+    @Test
+    void a_later_fetch_owns_the_row_and_the_node_of_an_earlier_one_learns_at_its_next_beat_that_it_was_replaced() {
+        FetchHeartbeats stalled = new FetchHeartbeats(jdbc, Duration.ofSeconds(30));
+        FetchHeartbeats retrying = new FetchHeartbeats(jdbc, Duration.ofSeconds(30));
+        String download = "replaced-" + UUID.randomUUID();
+        stalled.beat(List.of(new Beat(download, 1, null)));
+        retrying.beat(List.of(new Beat(download, 2, null)));
+
+        assertThat(stalled.beat(List.of(new Beat(download, 1, null)))).containsExactly(new StaleFetch(download, 1));
+        assertThat(jdbc.sql("SELECT fetch_number FROM fetch_heartbeat WHERE download_id = ?").param(download).query(Integer.class).single())
+                .as("the earlier fetch's beat does not take the row back").isEqualTo(2);
+
+        FetchHeartbeats twin = new FetchHeartbeats(jdbc, Duration.ofSeconds(30));
+        assertThat(twin.beat(List.of(new Beat(download, 2, null)))).as("the same fetch on a second node yields to the first")
+                .containsExactly(new StaleFetch(download, 2));
+        assertThat(retrying.beat(List.of(new Beat(download, 2, null)))).isEmpty();
+    }
+
+    @Test
+    void stop_requests_are_read_by_download_and_dropped_ten_minutes_later() {
+        FetchHeartbeats node = new FetchHeartbeats(jdbc, Duration.ofSeconds(30));
+        String paused = "paused-" + UUID.randomUUID();
+        String forgotten = "forgotten-" + UUID.randomUUID();
+        node.requestStop(paused, 2, false);
+        node.requestStop(paused, 1, true); // a second request widens the first: up to fetch 2, and discard
+        node.requestStop(forgotten, 1, false);
+
+        assertThat(node.stopsFor(List.of(paused, "unknown"))).containsExactly(new FetchHeartbeats.StopRequest(paused, 2, true));
+
+        jdbc.sql("UPDATE fetch_stop SET requested_at = now() - interval '11 minutes' WHERE download_id = ?").param(forgotten).update();
+        node.takeStale();
+        assertThat(node.stopsFor(List.of(forgotten))).isEmpty();
+        assertThat(node.stopsFor(List.of(paused))).as("a recent one stays").hasSize(1);
+    }
 }
