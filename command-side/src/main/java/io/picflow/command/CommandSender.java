@@ -65,6 +65,14 @@ public class CommandSender {
     }
 
     /**
+     * Sends {@code command} as {@code userId}, who must not be erased, where the user is identified otherwise than by
+     * their token (a signed unsubscribe link).
+     */
+    public void sendAsUser(Object command, String userId, String correlationId) {
+        sendAs(command, userId, null, correlationId, true);
+    }
+
+    /**
      * Sends {@code command} for the erasure of {@code userId} (cancelling their downloads, ending their
      * relationships): recorded as the user's, but not refused because they are erased.
      */

@@ -51,7 +51,9 @@ import org.springframework.context.annotation.PropertySource;
 public class CommandSideConfiguration {
 
     /** The command side's processors (process managers); their tokens live in command_token_entry. */
-    static final List<String> PROCESSORS = List.of("ImageDownloadProcessProcessor");
+    static final List<String> PROCESSORS = List.of("ImageDownloadProcessProcessor", "notifications");
+    /** Processors with side effects that a new deployment starts at the head of the event store (no notifying about history). */
+    static final List<String> STARTING_AT_HEAD = List.of("notifications");
 
     /** Axon's db-scheduler deadline manager, with a timer per deadline so that db-scheduler need not poll every second. */
     @Bean
@@ -79,7 +81,7 @@ public class CommandSideConfiguration {
     @Bean
     ConfigurerModule commandSideTokenStores(ConnectionProvider connections,
             @Value("${picflow.axon.claim-timeout:60s}") Duration claimTimeout) {
-        return SideTokenStores.register("command_token_entry", PROCESSORS, connections, claimTimeout);
+        return SideTokenStores.register("command_token_entry", PROCESSORS, connections, claimTimeout, STARTING_AT_HEAD);
     }
 
     /** Process managers' state, snake_case on PostgreSQL (tables in db/migration/command). */

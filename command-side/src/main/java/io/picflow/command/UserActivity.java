@@ -48,6 +48,15 @@ public class UserActivity {
         }
     }
 
+    /**
+     * In the current transaction: holds the user's shared lock, and answers whether they are not erased (for work done
+     * on a user's behalf by a processor, which skips an erased user rather than failing).
+     */
+    public boolean lockIfNotErased(String userId) {
+        return jdbc.sql("SELECT user_id FROM picflow_user_activity(:user, :user)").param("user", userId)
+                .query(String.class).list().isEmpty();
+    }
+
     /** In the current transaction: waits for the user's commands under way and keeps new ones out until it ends. */
     public void lockForErasure(String userId) {
         jdbc.sql("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended(:lock, 0))) AS locked").param("lock", lockName(userId))

@@ -70,6 +70,9 @@ final class TestImageServer implements AutoCloseable {
         String range = request.getHeaders().get("Range");
         if (range != null && etag.equals(request.getHeaders().get("If-Range"))) {
             int from = Integer.parseInt(range.replaceAll("bytes=(\\d+)-", "$1"));
+            if (from >= bytes.length) { // as a real server answers a range past the end
+                return new MockResponse.Builder().code(416).setHeader("Content-Range", "bytes */" + bytes.length).build();
+            }
             return response.code(206).setHeader("Content-Range", "bytes " + from + "-" + (bytes.length - 1) + "/" + bytes.length)
                     .body(new Buffer().write(Arrays.copyOfRange(bytes, from, bytes.length))).build();
         }

@@ -65,6 +65,9 @@ class ActiveDownloadsTable {
     @EventHandler
     void on(ImageDownloadCompleted event, @Timestamp Instant at) {
         finished(event.downloadId(), "COMPLETED", at);
+        // Its image: whom an ImageFavorited of that image notifies (the notifications context).
+        jdbc.sql("UPDATE finished_download SET image_id = :image WHERE download_id = :id")
+                .param("image", event.imageId()).param("id", event.downloadId()).update();
     }
 
     @EventHandler

@@ -22,7 +22,17 @@ public class OutboundDeliveries {
 
     /** What a caller records. {@code status}: PENDING (send at {@code dueAt}), HELD (with a reason) or SKIPPED (with a reason). */
     public record NewDelivery(String deliveryId, String channel, String target, String orderingKey, String payload, Instant dueAt,
-            String status, String reason) {
+            String status, String reason, String userId) {
+
+        public NewDelivery(String deliveryId, String channel, String target, String orderingKey, String payload, Instant dueAt,
+                String status, String reason) {
+            this(deliveryId, channel, target, orderingKey, payload, dueAt, status, reason, null);
+        }
+
+        /** The same, for {@code userId}: the delivery log's filter, and what an erasure of the user deletes. */
+        public NewDelivery forUser(String userId) {
+            return new NewDelivery(deliveryId, channel, target, orderingKey, payload, dueAt, status, reason, userId);
+        }
 
         public static NewDelivery now(String deliveryId, String channel, String target, String orderingKey, String payload) {
             return new NewDelivery(deliveryId, channel, target, orderingKey, payload, Instant.now(), "PENDING", null);
@@ -63,11 +73,11 @@ public class OutboundDeliveries {
             jdbc.sql("SELECT pg_advisory_xact_lock(hashtext('outbound:' || :key))").param("key", delivery.orderingKey()).query().singleRow();
         }
         int inserted = jdbc.sql("INSERT INTO outbound_delivery (delivery_id, channel, target, ordering_key, payload, status, reason, "
-                        + "due_at, created_at, updated_at) VALUES (:id, :channel, :target, :ordering, :payload, :status, :reason, "
-                        + ":due, now(), now()) ON CONFLICT (delivery_id) DO NOTHING")
+                        + "due_at, created_at, updated_at, user_id) VALUES (:id, :channel, :target, :ordering, :payload, :status, :reason, "
+                        + ":due, now(), now(), :user) ON CONFLICT (delivery_id) DO NOTHING")
                 .param("id", delivery.deliveryId()).param("channel", delivery.channel()).param("target", delivery.target())
                 .param("ordering", delivery.orderingKey()).param("payload", delivery.payload()).param("status", delivery.status())
-                .param("reason", delivery.reason()).param("due", java.sql.Timestamp.from(delivery.dueAt()))
+                .param("reason", delivery.reason()).param("due", java.sql.Timestamp.from(delivery.dueAt())).param("user", delivery.userId())
                 .update();
         if (inserted > 0 && !"SKIPPED".equals(delivery.status())) {
             wakeDispatchers();

@@ -217,6 +217,9 @@ public class OutboundDispatcher implements AutoCloseable {
                             + "WHERE delivery_id = :id AND lease_owner = :node AND attempts = :attempt")
                     .param("tooOld", tooOld).param("wait", retryIn.toMillis() / 1000.0).param("id", delivery.deliveryId())
                     .param("node", node).param("attempt", delivery.attempt()).update();
+            if (tooOld) {
+                settle(delivery, "PROVIDER_UNAVAILABLE", true);
+            }
             count(delivery, "gated");
             return;
         }
@@ -240,32 +243,50 @@ public class OutboundDispatcher implements AutoCloseable {
     private void record(OutboundDelivery delivery, DeliveryOutcome outcome, int millis) {
         if (outcome instanceof DeliveryOutcome.Sent sent) {
             gate.succeeded(delivery.target());
-            update(delivery, "SENT", null, null, null, null, sent.providerId(), Duration.ZERO);
+            boolean settled = update(delivery, "SENT", null, null, null, null, sent.providerId(), Duration.ZERO);
             attempt(delivery, "SENT", sent.statusCode(), millis, sent.detail());
+            if (settled) {
+                settle(delivery, null, false);
+            }
         } else if (outcome instanceof DeliveryOutcome.Permanent permanent) {
-            update(delivery, "FAILED", permanent.code(), permanent.message(), false, null, null, Duration.ZERO);
+            boolean settled = update(delivery, "FAILED", permanent.code(), permanent.message(), false, null, null, Duration.ZERO);
             attempt(delivery, "PERMANENT", permanent.statusCode(), millis, permanent.message());
+            if (settled) {
+                settle(delivery, permanent.code(), false);
+            }
         } else if (outcome instanceof DeliveryOutcome.Transient failure) {
             gate.failed(delivery.target(), failure);
             Duration delay = retries.delayBefore(delivery.attempt() + 1, failure.retryAfter());
             boolean tooOld = delivery.createdAt().plus(retries.giveUpAfter()).isBefore(java.time.Instant.now().plus(delay));
-            update(delivery, tooOld ? "FAILED" : "PENDING", failure.code(), failure.message(), true, null, null, delay);
+            boolean settled = update(delivery, tooOld ? "FAILED" : "PENDING", failure.code(), failure.message(), true, null, null, delay);
             attempt(delivery, "TRANSIENT", failure.statusCode(), millis, failure.message());
+            if (settled && tooOld) {
+                settle(delivery, failure.code(), true);
+            }
         }
         count(delivery, outcome instanceof DeliveryOutcome.Sent ? "sent" : outcome instanceof DeliveryOutcome.Permanent ? "failed"
                 : "retried");
     }
 
-    private void update(OutboundDelivery delivery, String status, String code, String message, Boolean retryable, String reason,
+    private void settle(OutboundDelivery delivery, String errorCode, boolean retryable) {
+        try {
+            transports.get(delivery.channel()).settled(delivery, errorCode, retryable);
+        } catch (RuntimeException e) {
+            log.warn("The {} transport could not follow up delivery {}: {}", delivery.channel(), delivery.deliveryId(), e.toString());
+        }
+    }
+
+    /** Whether the outcome was recorded (false: the lease was lost meanwhile, and another node owns the delivery now). */
+    private boolean update(OutboundDelivery delivery, String status, String code, String message, Boolean retryable, String reason,
             String providerId, Duration delay) {
-        jdbc.sql("UPDATE outbound_delivery SET status = :status, reason = :reason, error_code = :code, error_message = :message, "
+        return jdbc.sql("UPDATE outbound_delivery SET status = :status, reason = :reason, error_code = :code, error_message = :message, "
                         + "retryable = :retryable, provider_id = coalesce(:provider, provider_id), "
                         + "sent_at = CASE WHEN :status = 'SENT' THEN now() ELSE sent_at END, "
                         + "due_at = now() + make_interval(secs => :delay), lease_owner = NULL, lease_until = NULL, updated_at = now() "
                         + "WHERE delivery_id = :id AND lease_owner = :node AND attempts = :attempt")
                 .param("attempt", delivery.attempt()).param("status", status).param("reason", reason).param("code", code).param("message", truncate(message, 1000))
                 .param("retryable", retryable).param("provider", providerId).param("delay", delay.toMillis() / 1000.0)
-                .param("id", delivery.deliveryId()).param("node", node).update();
+                .param("id", delivery.deliveryId()).param("node", node).update() > 0;
     }
 
     private void attempt(OutboundDelivery delivery, String outcome, Integer statusCode, int millis, String detail) {

@@ -17,4 +17,12 @@ public interface OutboundTransport {
 
     /** Sends it; never throws for a failure of the provider's: that is an outcome. */
     DeliveryOutcome send(OutboundDelivery delivery);
+
+    /**
+     * Called once the delivery's outcome is final and recorded: sent ({@code errorCode} null) or failed for good
+     * ({@code retryable}: a transient cause whose retries ran out). A failure here is logged, never retried: the
+     * record is what counts.
+     */
+    default void settled(OutboundDelivery delivery, String errorCode, boolean retryable) {
+    }
 }

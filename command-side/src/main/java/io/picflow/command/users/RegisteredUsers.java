@@ -12,8 +12,21 @@ public class RegisteredUsers {
 
     private final EventStore events;
 
-    RegisteredUsers(EventStore events) {
+    private final io.picflow.platform.privacy.PersonalData personalData;
+
+    RegisteredUsers(EventStore events, io.picflow.platform.privacy.PersonalData personalData) {
         this.events = events;
+        this.personalData = personalData;
+    }
+
+    /** The user's display name, if they registered and are not erased (their key is gone then). */
+    public java.util.Optional<String> displayName(String userId) {
+        return events.readEvents(UserIds.user(userId)).asStream()
+                .map(org.axonframework.eventhandling.EventMessage::getPayload)
+                .filter(io.picflow.events.users.UserRegistered.class::isInstance)
+                .map(io.picflow.events.users.UserRegistered.class::cast)
+                .reduce((first, second) -> second)
+                .flatMap(registered -> personalData.open(userId, registered.displayName()));
     }
 
     public boolean exists(String userId) {

@@ -4,6 +4,7 @@ import io.picflow.command.CommandSender;
 import io.picflow.command.UserActivity;
 import io.picflow.command.downloads.DownloadsErasure;
 import io.picflow.command.favorites.FavoritesErasure;
+import io.picflow.command.notifications.NotificationsErasure;
 import io.picflow.platform.privacy.UserKeys;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -21,7 +22,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <ol>
  * <li>{@link #begin}, in one transaction that waits for the user's commands under way ({@link UserActivity}):
  * records the erasure (from then on the subject is refused), and deletes their key, which makes every
- * encrypted text of theirs in the event store unreadable, and their contact details.</li>
+ * encrypted text of theirs in the event store unreadable, their contact details, and what the notifications context
+ * holds about them (codes, preferences, deliveries).</li>
  * <li>{@link #complete}, right after on this node, or later on any node (the {@code user-erasure} task takes up
  * erasures left unfinished by a crash): cancels their unfinished downloads, ends their relationships and image
  * favorites with the usual events, stores {@code UserErased} (read models then delete what they hold about
@@ -40,6 +42,7 @@ public class UserErasure implements DisposableBean {
     private final UserContacts contacts;
     private final DownloadsErasure downloads;
     private final FavoritesErasure favorites;
+    private final NotificationsErasure notifications;
     private final CommandSender commands;
     private final ExecutorService completions = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "picflow-erasure");
@@ -48,7 +51,7 @@ public class UserErasure implements DisposableBean {
     });
 
     UserErasure(JdbcClient jdbc, TransactionTemplate transaction, UserActivity userActivity, UserKeys keys, UserContacts contacts,
-            DownloadsErasure downloads, FavoritesErasure favorites, CommandSender commands) {
+            DownloadsErasure downloads, FavoritesErasure favorites, NotificationsErasure notifications, CommandSender commands) {
         this.jdbc = jdbc;
         this.transaction = transaction;
         this.userActivity = userActivity;
@@ -56,6 +59,7 @@ public class UserErasure implements DisposableBean {
         this.contacts = contacts;
         this.downloads = downloads;
         this.favorites = favorites;
+        this.notifications = notifications;
         this.commands = commands;
     }
 
@@ -74,6 +78,7 @@ public class UserErasure implements DisposableBean {
             }
             keys.erase(userId);
             contacts.erase(userId);
+            notifications.forget(userId);
             return true;
         });
         if (Boolean.TRUE.equals(begun)) {

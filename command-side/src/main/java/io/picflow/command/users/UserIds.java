@@ -28,6 +28,16 @@ public final class UserIds {
         return "imagefav-" + sha256(joined(userId, imageId));
     }
 
+    /** The notification that {@code sourceEventId} gives {@code recipientId}: at most one per source event and recipient. */
+    public static String notification(String sourceEventId, String recipientId) {
+        return "notif-" + sha256(joined(sourceEventId, recipientId));
+    }
+
+    /** A user's notification settings: their preferences, and where their inbox was last read up to. */
+    public static String notificationSettings(String userId) {
+        return "notifset-" + sha256(userId);
+    }
+
     /** Length-prefixed, so that no choice of ids (a subject may contain any character) makes two pairs collide. */
     private static String joined(String first, String second) {
         return first.length() + ":" + first + second.length() + ":" + second;

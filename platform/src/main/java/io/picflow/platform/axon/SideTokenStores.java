@@ -40,6 +40,15 @@ public final class SideTokenStores {
      */
     public static ConfigurerModule register(String table, Collection<String> processors, ConnectionProvider connections,
             Duration claimTimeout) {
+        return register(table, processors, connections, claimTimeout, java.util.Set.of());
+    }
+
+    /**
+     * The same, where the processors named in {@code startingAtHead} start at the head of the event store when they have
+     * no token yet (a newly deployed processor with side effects, such as notifications, does not act on history).
+     */
+    public static ConfigurerModule register(String table, Collection<String> processors, ConnectionProvider connections,
+            Duration claimTimeout, Collection<String> startingAtHead) {
         TokenSchema schema = schema(table);
         return configurer -> configurer.eventProcessing(processing -> processors.forEach(processor -> processing
                 .registerTokenStore(processor, config -> new ContinuousTokenStore(JdbcTokenStore.builder()
@@ -47,7 +56,12 @@ public final class SideTokenStores {
                         .serializer(config.serializer())
                         .schema(schema)
                         .claimTimeout(claimTimeout)))
-                .registerPooledStreamingEventProcessorConfiguration(processor, (config, builder) -> builder
-                        .claimExtensionThreshold(claimTimeout.toMillis() / 3))));
+                .registerPooledStreamingEventProcessorConfiguration(processor, (config, builder) -> {
+                    builder.claimExtensionThreshold(claimTimeout.toMillis() / 3);
+                    if (startingAtHead.contains(processor)) {
+                        builder.initialToken(org.axonframework.messaging.StreamableMessageSource::createHeadToken);
+                    }
+                    return builder;
+                })));
     }
 }

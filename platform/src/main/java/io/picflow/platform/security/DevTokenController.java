@@ -60,15 +60,7 @@ public class DevTokenController {
     @PostMapping("/api/dev/tokens")
     public TokenResponse issue(@Valid @RequestBody TokenRequest request, HttpServletRequest http) {
         // Anyone who reaches this endpoint can become admin: even in the embedded run, only from this machine.
-        // Behind a proxy on this machine every caller looks local: a forwarded request is refused whoever sent it.
-        String forwarding = forwardingHeader(http);
-        if (forwarding != null) {
-            throw new ProblemException(HttpStatus.FORBIDDEN, "Forbidden",
-                    "Dev tokens are not issued to forwarded requests (the request has a " + forwarding + " header)");
-        }
-        if (!isLoopback(http.getRemoteAddr())) {
-            throw new ProblemException(HttpStatus.FORBIDDEN, "Forbidden", "Dev tokens are issued to local clients only");
-        }
+        requireLocal(http, "Dev tokens are", "issued");
         List<String> roles = request.roles() == null || request.roles().isEmpty() ? List.of(Roles.USER) : request.roles();
         if (!KNOWN_ROLES.containsAll(roles)) {
             throw ProblemException.badRequest("roles: each must be one of " + KNOWN_ROLES);
@@ -88,6 +80,22 @@ public class DevTokenController {
         String token = encoder.encode(JwtEncoderParameters.from(JwsHeader.with(MacAlgorithm.HS256).build(), claims))
                 .getTokenValue();
         return new TokenResponse(token, expiresAt);
+    }
+
+    /**
+     * Refuses (403) a request that is not from this machine, or that came through a proxy (behind a proxy on this
+     * machine every caller looks local: a forwarded request is refused whoever sent it). For the endpoints of the
+     * embedded run only: {@code what} and {@code verb} word the refusal ("Dev tokens are", "issued").
+     */
+    public static void requireLocal(HttpServletRequest http, String what, String verb) {
+        String forwarding = forwardingHeader(http);
+        if (forwarding != null) {
+            throw new ProblemException(HttpStatus.FORBIDDEN, "Forbidden",
+                    what + " not " + verb + " to forwarded requests (the request has a " + forwarding + " header)");
+        }
+        if (!isLoopback(http.getRemoteAddr())) {
+            throw new ProblemException(HttpStatus.FORBIDDEN, "Forbidden", what + " " + verb + " to local clients only");
+        }
     }
 
     /** The name of the first {@code Forwarded} or {@code X-Forwarded-*} header, as the client spelled it, or null. */

@@ -94,6 +94,10 @@ public class SecurityConfiguration {
                 .requestCache(cache -> cache.disable())
                 .authorizeHttpRequests(authorize -> authorize
                         .requestMatchers(HttpMethod.POST, "/api/dev/tokens").permitAll()
+                        // Local only, in the embedded run only (DevTokenController.requireLocal).
+                        .requestMatchers(HttpMethod.GET, "/api/dev/mailbox").permitAll()
+                        // The link in every email: its signed t= is the authority (RFC 8058 one-click unsubscribe).
+                        .requestMatchers("/api/unsubscribe").permitAll()
                         .requestMatchers("/api/admin/**").hasRole(Roles.ADMIN)
                         .requestMatchers("/api/**").hasAnyRole(Roles.USER, Roles.ADMIN)
                         .anyRequest().permitAll())

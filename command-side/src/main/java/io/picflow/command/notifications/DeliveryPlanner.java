@@ -1,0 +1,140 @@
+package io.picflow.command.notifications;
+
+import io.picflow.command.outbound.OutboundDeliveries;
+import io.picflow.command.outbound.OutboundDeliveries.NewDelivery;
+import io.picflow.command.outbound.OutboundTransport;
+import io.picflow.command.users.UserContacts;
+import io.picflow.events.notifications.NotificationPreferences;
+import io.picflow.events.notifications.NotificationPreferences.Channel;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Decides, for a new notification, what each outbound channel does with it, and records that as deliveries (in the
+ * notification's transaction): skipped (the preference is off, the channel has no provider, no verified address),
+ * sent now, held until the recipient's quiet hours end, or collected into a digest (their choice, or because they
+ * reached the hourly cap). In-app needs nothing: the notification itself is the in-app message.
+ */
+@Component
+class DeliveryPlanner {
+
+    /** What the planner needs to know about a notification. */
+    record Planned(String notificationId, String recipientId, Trigger trigger, String actorId, String subjectType, String subjectId,
+            Instant createdAt) {
+    }
+
+    static final String SMTP = "smtp";
+
+    private final OutboundDeliveries deliveries;
+    private final PreferencesStore preferences;
+    private final UserContacts contacts;
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+    private final Clock clock;
+    private final ObjectProvider<OutboundTransport> transports;
+    private final int hourlyEmailCap;
+
+    DeliveryPlanner(OutboundDeliveries deliveries, PreferencesStore preferences, UserContacts contacts, JdbcClient jdbc, JsonMapper json, Clock clock, ObjectProvider<OutboundTransport> transports,
+            @Value("${picflow.notifications.email.hourly-cap:20}") int hourlyEmailCap) {
+        this.deliveries = deliveries;
+        this.preferences = preferences;
+        this.contacts = contacts;
+        this.jdbc = jdbc;
+        this.json = json;
+        this.clock = clock;
+        this.transports = transports;
+        this.hourlyEmailCap = hourlyEmailCap;
+    }
+
+    /** The channels that have a provider here. */
+    Set<String> availableChannels() {
+        return transports.stream().map(OutboundTransport::channel).collect(Collectors.toSet());
+    }
+
+    void plan(Planned notification) {
+        NotificationPreferences prefs = preferences.of(notification.recipientId());
+        DeliveryTiming timing = new DeliveryTiming(prefs);
+        Set<String> available = availableChannels();
+        Instant now = clock.instant();
+        for (String channel : List.of(PreferencesDocument.EMAIL, PreferencesDocument.SMS, PreferencesDocument.PUSH)) {
+            String deliveryId = notification.notificationId() + ":" + channel;
+            Channel settings = prefs.channels().get(channel);
+            if (!Boolean.TRUE.equals(prefs.triggers().get(notification.trigger().name()).get(channel)) || !settings.enabled()) {
+                skip(deliveryId, channel, notification, "PREFERENCE_OFF");
+            } else if (!available.contains(channel)) {
+                skip(deliveryId, channel, notification, "CHANNEL_UNAVAILABLE");
+            } else if (!hasVerifiedAddress(notification.recipientId(), channel)) {
+                skip(deliveryId, channel, notification, "NO_VERIFIED_ADDRESS");
+            } else if (!"off".equals(settings.digest())) {
+                collect(notification, channel, timing, timing.digestWindowEnd(settings.digest(), settings.digestAt(), now), "DIGEST");
+            } else if (channel.equals(PreferencesDocument.EMAIL) && !takeHourlyEmail(notification.recipientId(), now)) {
+                collect(notification, channel, timing, timing.digestWindowEnd("hourly", null, now), "RATE_CAP");
+            } else {
+                Instant due = timing.outsideQuietHours(now, notification.trigger().priority);
+                String status = due.isAfter(now) ? "HELD" : "PENDING";
+                deliveries.record(new NewDelivery(deliveryId, channel, target(channel), null, single(notification), due, status,
+                        due.isAfter(now) ? "QUIET_HOURS" : null).forUser(notification.recipientId()));
+            }
+        }
+    }
+
+    private boolean hasVerifiedAddress(String userId, String channel) {
+        UserContacts.Contact contact = contacts.of(userId);
+        return switch (channel) {
+            case PreferencesDocument.EMAIL -> contact.email() != null && contact.emailVerified();
+            case PreferencesDocument.SMS -> contact.phone() != null && contact.phoneVerified();
+            default -> true; // push goes to devices (a later issue)
+        };
+    }
+
+    private void skip(String deliveryId, String channel, Planned notification, String reason) {
+        deliveries.record(new NewDelivery(deliveryId, channel, target(channel), null, "{}", clock.instant(), "SKIPPED", reason)
+                .forUser(notification.recipientId()));
+    }
+
+    /**
+     * Into the digest of the window ending at {@code windowEnd}: one delivery per user, channel and window, held until
+     * the window ends (or the quiet hours after it), listing every item collected for it.
+     */
+    private void collect(Planned notification, String channel, DeliveryTiming timing, Instant windowEnd, String reason) {
+        String digestId = "digest:" + io.picflow.command.users.UserIds.notificationSettings(notification.recipientId()) + ":" + channel
+                + ":" + windowEnd.getEpochSecond();
+        ObjectNode payload = json.createObjectNode().put("kind", "digest").put("userId", notification.recipientId())
+                .put("windowEnd", windowEnd.toString());
+        deliveries.record(new NewDelivery(digestId, channel, target(channel), null, payload.toString(),
+                timing.outsideQuietHours(windowEnd, Trigger.Priority.LOW), "HELD", reason).forUser(notification.recipientId()));
+        jdbc.sql("INSERT INTO notification_digest_item (delivery_id, notification_id, user_id, trigger, actor_id, created_at) "
+                        + "VALUES (:digest, :notification, :user, :trigger, :actor, :at) ON CONFLICT DO NOTHING")
+                .param("digest", digestId).param("notification", notification.notificationId()).param("user", notification.recipientId())
+                .param("trigger", notification.trigger().name()).param("actor", notification.actorId())
+                .param("at", java.sql.Timestamp.from(notification.createdAt())).update();
+    }
+
+    /** One of the user's emails of this hour, unless they had the cap's worth already (counted in PostgreSQL: across nodes). */
+    private boolean takeHourlyEmail(String userId, Instant now) {
+        return !jdbc.sql("INSERT INTO notification_email_count (user_id, hour, sent) VALUES (:user, date_trunc('hour', CAST(:now AS TIMESTAMPTZ)), 1) "
+                        + "ON CONFLICT (user_id, hour) DO UPDATE SET sent = notification_email_count.sent + 1 "
+                        + "WHERE notification_email_count.sent < :cap RETURNING sent")
+                .param("user", userId).param("now", java.sql.Timestamp.from(now)).param("cap", hourlyEmailCap)
+                .query(Integer.class).list().isEmpty();
+    }
+
+    private String single(Planned notification) {
+        return json.createObjectNode().put("kind", "notification").put("userId", notification.recipientId())
+                .put("notificationId", notification.notificationId()).put("trigger", notification.trigger().name())
+                .put("actorId", notification.actorId()).put("createdAt", notification.createdAt().toString()).toString();
+    }
+
+    private static String target(String channel) {
+        return PreferencesDocument.EMAIL.equals(channel) ? SMTP : channel;
+    }
+}

@@ -1,0 +1,239 @@
+package io.picflow.command.notifications;
+
+import io.picflow.command.outbound.DeliveryOutcome;
+import io.picflow.command.outbound.OutboundDelivery;
+import io.picflow.command.outbound.OutboundTransport;
+import io.picflow.command.users.UserContacts;
+import jakarta.mail.MessagingException;
+import jakarta.mail.internet.MimeMessage;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
+import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.mail.MailException;
+import org.springframework.mail.MailSendException;
+import org.springframework.mail.javamail.JavaMailSender;
+import org.springframework.mail.javamail.JavaMailSenderImpl;
+import org.springframework.mail.javamail.MimeMessageHelper;
+import org.springframework.stereotype.Component;
+import org.springframework.web.util.HtmlUtils;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Sends the {@code email} channel's deliveries over SMTP: a notification, a digest of the items collected for its
+ * window, or a verification code. The address is looked up when sending (a changed or erased one is not written
+ * to), and only a verified one receives notifications. The {@code Message-ID} is derived from the delivery's id:
+ * the one repeat the engine allows is recognisable as such. A 5xx reply fails for good; a 4xx reply, a refused
+ * connection or a timeout is retried with backoff.
+ */
+@Component
+class EmailTransport implements OutboundTransport {
+
+    static final String CHANNEL = PreferencesDocument.EMAIL;
+    /** The embedded run's mailbox is emptied beyond this many messages. */
+    static final int EMBEDDED_MAILBOX_LIMIT = 1_000;
+
+    private final JavaMailSender mail;
+    private final UserContacts contacts;
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+    private final UnsubscribeTokens unsubscribe;
+    private final DeliveryOutcomes outcomes;
+    private final NotificationTexts texts;
+    private final PreferencesStore preferences;
+    private final EmbeddedMailServer embedded;
+    private final String from;
+    private final String publicUrl;
+
+    EmailTransport(JavaMailSender mail, UserContacts contacts, JdbcClient jdbc, JsonMapper json, UnsubscribeTokens unsubscribe,
+            DeliveryOutcomes outcomes, NotificationTexts texts, PreferencesStore preferences, EmbeddedMailServer embedded, @Value("${picflow.notifications.email.from}") String from,
+            @Value("${picflow.public-url}") String publicUrl) {
+        this.mail = mail;
+        this.contacts = contacts;
+        this.jdbc = jdbc;
+        this.json = json;
+        this.unsubscribe = unsubscribe;
+        this.outcomes = outcomes;
+        this.texts = texts;
+        this.preferences = preferences;
+        this.embedded = embedded;
+        this.from = from;
+        this.publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
+    }
+
+    @Override
+    public String channel() {
+        return CHANNEL;
+    }
+
+    @Override
+    public int concurrency() {
+        return 16;
+    }
+
+    @Override
+    public DeliveryOutcome send(OutboundDelivery delivery) {
+        JsonNode payload = json.readTree(delivery.payload());
+        String userId = payload.get("userId").asString();
+        String kind = payload.get("kind").asString();
+        Optional<String> to = "verification".equals(kind)
+                ? Optional.of(payload.get("address").asString()).filter(address -> address.equals(contacts.of(userId).email()))
+                : contacts.verifiedEmail(userId);
+        if (to.isEmpty()) {
+            return new DeliveryOutcome.Permanent("NO_VERIFIED_ADDRESS", "The user has no verified email address now", null);
+        }
+        Letter letter;
+        switch (kind) {
+            case "notification" -> {
+                Trigger trigger = Trigger.valueOf(payload.get("trigger").asString());
+                String actorId = payload.hasNonNull("actorId") ? payload.get("actorId").asString() : null;
+                letter = new Letter(texts.subject(trigger, actorId),
+                        List.of(texts.line(trigger, actorId, Instant.parse(payload.get("createdAt").asString()), timing(userId))),
+                        trigger.name());
+            }
+            case "digest" -> {
+                DeliveryTiming timing = timing(userId);
+                List<String> lines = jdbc.sql("SELECT trigger, actor_id, created_at FROM notification_digest_item "
+                                + "WHERE delivery_id = :id ORDER BY created_at")
+                        .param("id", delivery.deliveryId())
+                        .query((row, i) -> texts.line(Trigger.valueOf(row.getString(1)), row.getString(2),
+                                row.getTimestamp(3).toInstant(), timing)).list();
+                if (lines.isEmpty()) {
+                    return new DeliveryOutcome.Permanent("EMPTY_DIGEST", "Nothing to list: an empty digest is never sent", null);
+                }
+                letter = new Letter("Your picflow digest: " + lines.size() + (lines.size() == 1 ? " notification" : " notifications"),
+                        lines, UnsubscribeTokens.DIGEST);
+            }
+            case "verification" -> letter = new Letter("Your picflow verification code",
+                    List.of("Your code is " + payload.get("code").asString() + ". It is valid for 15 minutes."), null);
+            default -> {
+                return new DeliveryOutcome.Permanent("UNKNOWN_KIND", "Unknown email kind " + kind, null);
+            }
+        }
+        String messageId = "<" + sha256(delivery.deliveryId()) + "@picflow>";
+        try {
+            MimeMessage message = message(messageId);
+            MimeMessageHelper helper = new MimeMessageHelper(message, true, StandardCharsets.UTF_8.name());
+            helper.setFrom(from);
+            helper.setTo(to.get());
+            helper.setSubject(letter.subject());
+            String link = null;
+            if (letter.unsubscribeFrom() != null) {
+                link = publicUrl + "/api/unsubscribe?t=" + unsubscribe.issue(userId, letter.unsubscribeFrom(), CHANNEL);
+                message.setHeader("List-Unsubscribe", "<" + link + ">");
+                message.setHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+            }
+            helper.setText(text(letter, link), html(letter, link));
+            embedded.bound(EMBEDDED_MAILBOX_LIMIT);
+            mail.send(message);
+            return new DeliveryOutcome.Sent(messageId, 250, null);
+        } catch (MessagingException e) {
+            return new DeliveryOutcome.Permanent("BAD_MESSAGE", e.getMessage(), null);
+        } catch (MailException e) {
+            return classify(e);
+        }
+    }
+
+    private DeliveryTiming timing(String userId) {
+        return new DeliveryTiming(preferences.of(userId));
+    }
+
+    /** The notifications the delivery carried learn its outcome (NotificationDelivered or NotificationDeliveryFailed). */
+    @Override
+    public void settled(OutboundDelivery delivery, String errorCode, boolean retryable) {
+        outcomes.settled(delivery.deliveryId(), CHANNEL, errorCode, retryable);
+    }
+
+    /** A letter: its subject, its lines, and what its unsubscribe link turns off (null: none, for a verification code). */
+    private record Letter(String subject, List<String> lines, String unsubscribeFrom) {
+    }
+
+    private MimeMessage message(String messageId) {
+        return new MimeMessage(((JavaMailSenderImpl) mail).getSession()) {
+            @Override
+            protected void updateMessageID() throws MessagingException {
+                setHeader("Message-ID", messageId);
+            }
+        };
+    }
+
+    private static String text(Letter letter, String link) {
+        StringBuilder text = new StringBuilder();
+        letter.lines().forEach(line -> text.append(line).append("\r\n"));
+        if (link != null) {
+            text.append("\r\nTo stop these emails: ").append(link).append("\r\n");
+        }
+        return text.toString();
+    }
+
+    private static String html(Letter letter, String link) {
+        StringBuilder html = new StringBuilder("<!doctype html><html><body><ul>");
+        letter.lines().forEach(line -> html.append("<li>").append(HtmlUtils.htmlEscape(line)).append("</li>"));
+        html.append("</ul>");
+        if (link != null) {
+            html.append("<p><a href=\"").append(HtmlUtils.htmlEscape(link)).append("\">Stop these emails</a></p>");
+        }
+        return html.append("</body></html>").toString();
+    }
+
+    /** 5xx replies fail for good; 4xx replies, refused connections and timeouts are retried. */
+    static DeliveryOutcome classify(MailException e) {
+        Integer code = replyCode(e);
+        String message = e.getMostSpecificCause().getMessage();
+        if (code != null && code >= 500) {
+            return new DeliveryOutcome.Permanent("SMTP_REJECTED", message, code);
+        }
+        if (code != null && code >= 400) {
+            return new DeliveryOutcome.Transient("SMTP_DEFERRED", message, code, null);
+        }
+        Throwable root = e.getMostSpecificCause();
+        String reason = root instanceof ConnectException ? "SMTP_UNREACHABLE" : root instanceof SocketTimeoutException ? "SMTP_TIMEOUT"
+                : "SMTP_FAILED";
+        return new DeliveryOutcome.Transient(reason, message, null, null);
+    }
+
+    private static Integer replyCode(MailException e) {
+        List<Throwable> roots = new java.util.ArrayList<>();
+        roots.add(e);
+        if (e instanceof MailSendException send) {
+            roots.addAll(List.of(send.getMessageExceptions()));
+        }
+        for (Throwable root : roots) {
+            for (Throwable cause = root; cause != null; cause = next(cause)) {
+                if (cause instanceof SMTPSendFailedException failed) {
+                    return failed.getReturnCode();
+                }
+                if (cause instanceof SMTPAddressFailedException failed) {
+                    return failed.getReturnCode();
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Throwable next(Throwable cause) {
+        if (cause instanceof MessagingException messaging && messaging.getNextException() != null
+                && messaging.getNextException() != cause) {
+            return messaging.getNextException();
+        }
+        return cause.getCause() == cause ? null : cause.getCause();
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
