@@ -21,12 +21,7 @@ import org.springframework.beans.factory.annotation.Autowired;
  * Notifications end to end on the command side: a real PostgreSQL, the real trigger processor and outbound
  * dispatcher, and email into the embedded SMTP server (GreenMail) over SMTP.
  */
-class NotificationsApiTest extends CommandSideTest {
-
-    private static final Pattern CODE = Pattern.compile("Your code is (\\d{6})");
-
-    @Autowired
-    EmbeddedMailServer mailServer;
+class NotificationsApiTest extends NotificationsTestSupport {
 
     @Test
     void a_mutual_favorite_notifies_both_users_and_emails_the_one_with_a_verified_address() throws Exception {
@@ -171,115 +166,5 @@ class NotificationsApiTest extends CommandSideTest {
         assertThat(count("NotificationRead", "read-hal")).isEqualTo(1);
         assertThat(api().postJson("/api/users/me/notifications/read-all", TestTokens.user("read-hal"), "").statusCode()).isEqualTo(202);
         assertThat(count("AllNotificationsRead", "read-hal")).isEqualTo(1);
-    }
-
-    // --- helpers ---
-
-    static String preferences(String zone, String quietHours, boolean favoritedByEmail, String emailDigest) {
-        String channels = "{\"in_app\":{\"enabled\":true,\"available\":true},"
-                + "\"email\":{\"enabled\":true,\"available\":true,\"digest\":\"" + emailDigest + "\",\"digestAt\":\"08:00\"},"
-                + "\"sms\":{\"enabled\":true,\"digest\":\"off\",\"digestAt\":\"08:00\"},"
-                + "\"push\":{\"enabled\":true,\"digest\":\"off\",\"digestAt\":\"08:00\"}}";
-        StringBuilder triggers = new StringBuilder("{");
-        for (String trigger : List.of("FAVORITED", "MUTUAL_FAVORITE", "IMAGE_FAVORITED", "DOWNLOAD_COMPLETED", "DOWNLOAD_FAILED")) {
-            boolean email = trigger.equals("FAVORITED") ? favoritedByEmail : trigger.equals("MUTUAL_FAVORITE");
-            triggers.append(triggers.length() > 1 ? "," : "").append("\"").append(trigger).append("\":{\"in_app\":true,\"email\":")
-                    .append(email).append(",\"sms\":false,\"push\":false}");
-        }
-        return "{\"timeZone\":\"" + zone + "\",\"quietHours\":" + quietHours + ",\"channels\":" + channels + ",\"triggers\":"
-                + triggers.append("}") + "}";
-    }
-
-    void register(String userId, String name, String email) {
-        String body = email == null ? "{\"displayName\":\"" + name + "\"}" : "{\"displayName\":\"" + name + "\",\"email\":\"" + email + "\"}";
-        assertThat(api().postJson("/api/users", TestTokens.user(userId), body).statusCode()).isEqualTo(202);
-    }
-
-    void verifyEmail(String userId, String email) throws Exception {
-        String token = TestTokens.user(userId);
-        assertThat(put("/api/users/me/contact", token, "{\"email\":\"" + email + "\"}").statusCode()).isEqualTo(202);
-        if (api().get("/api/users/me/contact", token).body().contains("\"emailVerified\":true")) {
-            return;
-        }
-        // Registered with this address: unverified, and no code yet (a PUT of the same address changes nothing).
-        if (jdbc.sql("SELECT count(*) FROM contact_code WHERE user_id = :user").param("user", userId).query(Long.class).single() == 0) {
-            put("/api/users/me/contact", token, "{\"email\":null}");
-            put("/api/users/me/contact", token, "{\"email\":\"" + email + "\"}");
-        }
-        String code = awaitCode(email);
-        assertThat(api().postJson("/api/users/me/contact/email/verify", token, "{\"code\":\"" + code + "\"}").statusCode()).isEqualTo(204);
-    }
-
-    HttpResponse<String> favorite(String actor, String target) {
-        return api().postJson("/api/users/me/favorites", TestTokens.user(actor), "{\"userId\":\"" + target + "\"}");
-    }
-
-    HttpResponse<String> put(String path, String token, String json) {
-        return api().send("PUT", path, token, HttpRequest.BodyPublishers.ofString(json), "Content-Type", "application/json");
-    }
-
-    String awaitCode(String address) {
-        MimeMessage mail = awaitMail(address, "Your picflow verification code");
-        Matcher matcher = CODE.matcher(text(mail));
-        assertThat(matcher.find()).isTrue();
-        return matcher.group(1);
-    }
-
-    MimeMessage awaitMail(String address, String subject) {
-        return await().atMost(Duration.ofSeconds(20)).until(() -> mailsTo(address).stream()
-                .filter(m -> subject(m).equals(subject)).reduce((a, b) -> b).orElse(null), java.util.Objects::nonNull);
-    }
-
-    List<MimeMessage> mailsTo(String address) {
-        return mailServer.received().stream().filter(m -> {
-            try {
-                return Arrays.stream(m.getAllRecipients()).anyMatch(r -> r.toString().equals(address));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }).toList();
-    }
-
-    static String subject(MimeMessage message) {
-        try {
-            return message.getSubject();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static String text(MimeMessage message) {
-        try {
-            return MailText.plain(message);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    List<String> createdFor(String recipient) {
-        return jdbc.sql("SELECT convert_from(payload, 'UTF8')::jsonb ->> 'trigger' FROM domain_event_entry "
-                        + "WHERE payload_type = 'io.picflow.events.notifications.NotificationCreated' "
-                        + "AND convert_from(payload, 'UTF8')::jsonb ->> 'recipientId' = :user")
-                .param("user", recipient).query(String.class).list();
-    }
-
-    List<String> notificationIdsFor(String recipient) {
-        return jdbc.sql("SELECT aggregate_identifier FROM domain_event_entry "
-                        + "WHERE payload_type = 'io.picflow.events.notifications.NotificationCreated' "
-                        + "AND convert_from(payload, 'UTF8')::jsonb ->> 'recipientId' = :user")
-                .param("user", recipient).query(String.class).list();
-    }
-
-    long count(String eventType, String user) {
-        return jdbc.sql("SELECT count(*) FROM domain_event_entry WHERE payload_type = :type "
-                        + "AND (convert_from(payload, 'UTF8')::jsonb ->> 'recipientId' = :user "
-                        + "OR convert_from(payload, 'UTF8')::jsonb ->> 'userId' = :user)")
-                .param("type", "io.picflow.events.notifications." + eventType).param("user", user).query(Long.class).single();
-    }
-
-    List<Map<String, String>> deliveries(String user, String channel) {
-        return jdbc.sql("SELECT status, coalesce(reason, '') FROM outbound_delivery WHERE user_id = :user AND channel = :channel")
-                .param("user", user).param("channel", channel)
-                .query((row, i) -> Map.of("status", row.getString(1), "reason", row.getString(2))).list();
     }
 }
