@@ -41,13 +41,15 @@ import org.springframework.context.annotation.PropertySource;
 public class QuerySideConfiguration {
 
     /** The query side's processing groups whose tokens and dead letters live in PostgreSQL (query_token_entry). */
-    public static final List<String> PROCESSING_GROUPS = List.of("downloads", "images", "image-search", "favorites", "users", "live-feed");
+    public static final List<String> PROCESSING_GROUPS = List.of("downloads", "images", "image-search", "favorites", "users",
+            "notification-inbox", "live-feed");
 
     /**
      * The read models whose transactions commit asynchronously (AsynchronousCommits, ADR 0014): they are redone from
      * their tokens after a crash. Not the live feed: a position sent to a WebSocket client must never be reissued.
      */
-    public static final List<String> ASYNCHRONOUS_COMMIT_GROUPS = List.of("downloads", "images", "image-search", "favorites", "users");
+    public static final List<String> ASYNCHRONOUS_COMMIT_GROUPS = List.of("downloads", "images", "image-search", "favorites", "users",
+            "notification-inbox");
 
     /** The table of the query side's tokens (rebuilds keep theirs there too, under {@code <group>.rebuild}). */
     public static final String TOKEN_TABLE = "query_token_entry";

@@ -142,7 +142,7 @@ class ErasureApiTest {
         assertNoRowsAbout(ann);
 
         // The read models rebuilt from the whole history still hold nothing about her.
-        for (String model : List.of("downloads", "images", "favorites", "users", "image-search")) {
+        for (String model : List.of("downloads", "images", "favorites", "users", "image-search", "notification-inbox")) {
             rebuild(api, model);
         }
         assertNoRowsAbout(ann);
@@ -237,6 +237,14 @@ class ErasureApiTest {
                 "SELECT count(*) FROM idempotency_key WHERE user_id = :id",
                 "SELECT count(*) FROM user_contact WHERE user_id = :id",
                 "SELECT count(*) FROM user_key WHERE user_id = :id",
+                // The notifications context, both sides: her inbox, preferences, codes, deliveries; nobody's inbox names her.
+                "SELECT count(*) FROM notification WHERE recipient_id = :id OR actor_id = :id OR subject_id = :id",
+                "SELECT count(*) FROM notification_preference_view WHERE user_id = :id",
+                "SELECT count(*) FROM notification_preference WHERE user_id = :id",
+                "SELECT count(*) FROM notification_recipient WHERE user_id = :id",
+                "SELECT count(*) FROM notification_digest_item WHERE user_id = :id OR actor_id = :id",
+                "SELECT count(*) FROM contact_code WHERE user_id = :id",
+                "SELECT count(*) FROM outbound_delivery WHERE user_id = :id",
                 // A failed download's process manager waits for a retry, holding the URL: the erasure ends it.
                 "SELECT count(*) FROM saga_entry WHERE position(CAST(:id AS text) IN convert_from(serialized_saga, 'UTF8')) > 0")) {
             assertThat(count(query, userId)).as(query).isZero();

@@ -87,9 +87,10 @@ class PostgresCrashIT {
     /** The PostgreSQL tables of the rebuildable read models (RebuildableReadModels). */
     private static final List<String> READ_MODEL_TABLES = List.of("download", "image", "image_source", "user_favorite",
             "user_mutual", "user_shortlist", "user_exclusion", "image_favorite", "user_profile", "image_search_favorite",
-            "image_search_source");
+            "image_search_source", "notification", "notification_preference_view");
 
-    private static final List<String> REBUILDABLE = List.of("downloads", "images", "favorites", "users", "image-search", "cache");
+    private static final List<String> REBUILDABLE = List.of("downloads", "images", "favorites", "users", "image-search", "cache",
+            "notification-inbox");
 
     private static final int DOWNLOAD_USERS = 6;
     private static final int FAVORITE_USERS = 10;

@@ -6,7 +6,8 @@ import org.springframework.stereotype.Component;
 /**
  * What an erasure of a user deletes in the notifications context, in the erasure's first transaction: verification
  * codes, preferences, the record of their notifications, digest items, counts, and every delivery for them with its
- * attempts (the delivery log). Their contact details go with the users context's contact store.
+ * attempts (the delivery log); and other users' unsent mail no longer names them. Their contact details go with the
+ * users context's contact store.
  */
 @Component
 public class NotificationsErasure {
@@ -28,5 +29,11 @@ public class NotificationsErasure {
                 "outbound_delivery"}) {
             jdbc.sql("DELETE FROM " + table + " WHERE user_id = :user").param("user", userId).update();
         }
+        // Other users' mail about them, not sent yet, no longer names them (it would say "Someone" anyway: their key is gone).
+        jdbc.sql("UPDATE notification_digest_item SET actor_id = NULL WHERE actor_id = :user").param("user", userId).update();
+        jdbc.sql("UPDATE outbound_delivery SET payload = CAST(CAST(payload AS JSONB) - 'actorId' AS TEXT) "
+                        + "WHERE user_id IS NOT NULL AND status IN ('PENDING', 'HELD') "
+                        + "AND (CASE WHEN payload LIKE '{%' THEN CAST(payload AS JSONB) ->> 'actorId' END) = :user")
+                .param("user", userId).update();
     }
 }

@@ -5,10 +5,14 @@ import io.picflow.events.downloads.DownloadEvent;
 import io.picflow.events.downloads.ImageDownloadCancelled;
 import io.picflow.events.downloads.ImageDownloadRequested;
 import io.picflow.events.downloads.ImageFetchProgressed;
+import io.picflow.events.notifications.AllNotificationsRead;
+import io.picflow.events.notifications.NotificationCreated;
+import io.picflow.events.notifications.NotificationRead;
 import io.picflow.events.users.UserErased;
 import io.picflow.platform.wakeups.WakeUpChannels;
 import io.picflow.platform.wakeups.WakeUpNotifier;
 import io.picflow.query.downloads.DownloadChanges;
+import io.picflow.query.notifications.NotificationInbox;
 import java.util.Optional;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
@@ -22,7 +26,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Writes the live feed: for each download event, the download's whole state after it, at the next
- * position. Runs as its own processing group with one segment; the store's writer lock keeps
+ * position; for each notification created or read, a frame for its recipient ({@link NotificationFrames}).
+ * Runs as its own processing group with one segment; the store's writer lock keeps
  * positions in commit order even if two nodes overlap while the segment changes hands.
  */
 @Component
@@ -36,15 +41,20 @@ class LiveFeedProjection {
     private final LiveFeedStore store;
     private final LiveFeed feed;
     private final DownloadFrames frames;
+    private final NotificationFrames notificationFrames;
+    private final NotificationInbox inbox;
     private final WebSocketTickets tickets;
     private final WakeUpNotifier notifier;
 
-    LiveFeedProjection(LiveFeedStore store, LiveFeed feed, JsonMapper json, WebSocketTickets tickets, WakeUpNotifier notifier) {
+    LiveFeedProjection(LiveFeedStore store, LiveFeed feed, JsonMapper json, WebSocketTickets tickets, WakeUpNotifier notifier,
+            NotificationInbox inbox) {
         this.store = store;
         this.notifier = notifier;
         this.feed = feed;
         this.tickets = tickets;
+        this.inbox = inbox;
         this.frames = new DownloadFrames(json);
+        this.notificationFrames = new NotificationFrames(json);
     }
 
     @EventHandler
@@ -85,10 +95,48 @@ class LiveFeedProjection {
         afterCommit(feed::wakeUp);
     }
 
-    /** The user's frames and tickets go; their connections to this node close (their feed has nothing more for them). */
+    /**
+     * The notification as the recipient's inbox will list it (the actor's display name as the query side knows it now).
+     * Not stored anywhere else by this group: the inbox is the notification-inbox group's.
+     */
+    @EventHandler
+    void on(NotificationCreated event, EventMessage<?> message) {
+        appendNotification(NotificationFrames.CREATED, event.recipientId(),
+                notificationFrames.created(inbox.newItem(event, message.getTimestamp())), message);
+    }
+
+    @EventHandler
+    void on(NotificationRead event, EventMessage<?> message) {
+        appendNotification(NotificationFrames.READ, event.recipientId(), notificationFrames.read(event), message);
+    }
+
+    @EventHandler
+    void on(AllNotificationsRead event, EventMessage<?> message) {
+        appendNotification(NotificationFrames.ALL_READ, event.recipientId(), notificationFrames.allRead(event), message);
+    }
+
+    private void appendNotification(String type, String recipient, ObjectNode frame, EventMessage<?> message) {
+        String text = frames.stamp(frame, type, message.getTimestamp(), (String) message.getMetaData().get(MetadataKeys.CORRELATION_ID));
+        Optional<Long> position = store.append(message.getIdentifier(), type, null, recipient, message.getTimestamp(), false, text);
+        if (position.isPresent()) {
+            notifier.changed(WakeUpChannels.LIVE_FEED);
+        }
+        afterCommit(feed::wakeUp);
+    }
+
+    /**
+     * The user's frames and tickets go; their connections to this node close (their feed has nothing more for them).
+     * Other users' notification frames that name them as actor or subject are rewritten without them.
+     */
     @EventHandler
     void on(UserErased event) {
         store.erase(event.userId());
+        for (FeedEntry naming : store.notificationsNaming(event.userId())) {
+            String rewritten = notificationFrames.withoutUser(naming.frame(), event.userId());
+            if (rewritten != null) {
+                store.replaceFrame(naming.position(), rewritten);
+            }
+        }
         tickets.deleteAllOf(event.userId());
         afterCommit(() -> feed.disconnect(event.userId(), SocketHandshake.CLOSE_USER_ERASED, "User erased"));
     }

@@ -12,7 +12,7 @@ import io.picflow.platform.privacy.ErasedUsers;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-/** The {@code live_feed} and {@code live_download} tables (V3__live_feed.sql). */
+/** The {@code live_feed} and {@code live_download} tables (V3__live_feed.sql; V12 indexes notification frames). */
 @Repository
 class LiveFeedStore {
 
@@ -65,6 +65,26 @@ class LiveFeedStore {
         lockWriter();
         jdbc.sql("DELETE FROM live_feed WHERE owner = :owner").param("owner", owner).update();
         jdbc.sql("DELETE FROM live_download WHERE owner = :owner").param("owner", owner).update();
+    }
+
+    /**
+     * The {@code Notification} frames that name {@code userId} as their actor or user subject, in the writer's
+     * transaction (V12's indexes find them).
+     */
+    List<FeedEntry> notificationsNaming(String userId) {
+        lockWriter();
+        // The type inline, not a parameter: it is the partial indexes' condition, which a generic plan could not match.
+        return jdbc.sql("SELECT " + ENTRY_COLUMNS + " FROM live_feed WHERE event_type = '" + NotificationFrames.CREATED + "' "
+                        + "AND ((frame::jsonb #>> '{actor,userId}') = :user OR (frame::jsonb #>> '{subject,id}') = :user) ORDER BY position")
+                .param("user", userId)
+                .query(LiveFeedStore::entry)
+                .list();
+    }
+
+    /** Replaces the frame at {@code position} (same event, same place), in the writer's transaction. */
+    void replaceFrame(long position, String frame) {
+        lockWriter();
+        jdbc.sql("UPDATE live_feed SET frame = :frame WHERE position = :position").param("frame", frame).param("position", position).update();
     }
 
     Optional<LiveDownload> download(String downloadId) {
@@ -183,13 +203,19 @@ class LiveFeedStore {
 
     private static final String ENTRY_COLUMNS = "position, event_type, download_id, owner, occurred_at, progress, frame";
 
+    /** The SQL of {@link Subscription#matches}. */
     private static String filter(Subscription subscription) {
-        return (subscription.downloadId() == null ? "" : " AND download_id = :downloadId")
+        return (subscription.feed() == Subscription.Feed.NOTIFICATIONS
+                        ? " AND download_id IS NULL AND event_type IN (:feedTypes)" : " AND download_id IS NOT NULL")
+                + (subscription.downloadId() == null ? "" : " AND download_id = :downloadId")
                 + (subscription.owner() == null ? "" : " AND owner = :owner")
                 + (subscription.types() == null ? "" : " AND event_type IN (:types)");
     }
 
     private static JdbcClient.StatementSpec bindFilter(JdbcClient.StatementSpec statement, Subscription subscription) {
+        if (subscription.feed() == Subscription.Feed.NOTIFICATIONS) {
+            statement.param("feedTypes", List.copyOf(NotificationFrames.TYPES));
+        }
         if (subscription.downloadId() != null) {
             statement.param("downloadId", subscription.downloadId());
         }

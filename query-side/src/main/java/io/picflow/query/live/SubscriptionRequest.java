@@ -44,7 +44,7 @@ final class SubscriptionRequest {
         Long after = after(single(parameters, "after"));
         int given = (downloadId == null ? 0 : 1) + (scope == null ? 0 : 1) + (types == null ? 0 : 1);
         if (given != 1) {
-            throw new Refusal(CLOSE_BAD_REQUEST, "Give exactly one of downloadId=, scope=mine or types=");
+            throw new Refusal(CLOSE_BAD_REQUEST, "Give exactly one of downloadId=, scope=mine, scope=notifications or types=");
         }
         if (downloadId != null) {
             if (!DOWNLOAD_ID.matcher(downloadId).matches()) {
@@ -54,10 +54,14 @@ final class SubscriptionRequest {
             return new Parsed(new Subscription(downloadId, user.admin() ? null : user.id(), null), after);
         }
         if (scope != null) {
-            if (!scope.equals("mine")) {
-                throw new Refusal(CLOSE_BAD_REQUEST, "scope: only scope=mine is supported");
+            // Admins too get only their own: their downloads, their notifications.
+            if (scope.equals("mine")) {
+                return new Parsed(new Subscription(null, user.id(), null), after);
             }
-            return new Parsed(new Subscription(null, user.id(), null), after);
+            if (scope.equals("notifications")) {
+                return new Parsed(Subscription.notificationsOf(user.id()), after);
+            }
+            throw new Refusal(CLOSE_BAD_REQUEST, "scope: scope=mine or scope=notifications");
         }
         Set<String> eventTypes = new LinkedHashSet<>(Arrays.asList(types.split(",")));
         eventTypes.remove("");

@@ -32,6 +32,7 @@ class RebuildableReadModels {
         add(new ReadModel("favorites", List.of("user_favorite", "user_mutual", "user_shortlist", "user_exclusion", "image_favorite"),
                 false, false));
         add(new ReadModel("users", List.of("user_profile"), false, false));
+        add(new ReadModel("notification-inbox", List.of("notification", "notification_preference_view"), false, false));
         add(new ReadModel("image-search", List.of("image_search_favorite", "image_search_source"), true, false));
         add(new ReadModel("cache", List.of(), false, true));
     }

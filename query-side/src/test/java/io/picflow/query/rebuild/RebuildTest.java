@@ -70,7 +70,7 @@ class RebuildTest extends QuerySideTest {
         // Rebuilt from the first event, every read model holds what it held, built as the events came.
         // (Other tests share this database: events they parked for a cause since removed are applied by a rebuild,
         // so the comparison of whole read models is with a first rebuild of each.)
-        for (String readModel : List.of("downloads", "images", "favorites", "users", "image-search", "cache")) {
+        for (String readModel : List.of("downloads", "images", "favorites", "users", "image-search", "cache", "notification-inbox")) {
             assertThat(rebuild(readModel).get("state").asString()).isEqualTo("COMPLETED");
         }
         awaitAllAtHead();
