@@ -3,6 +3,9 @@ package io.picflow.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.icegreen.greenmail.configuration.GreenMailConfiguration;
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
 import io.picflow.devservices.SocketClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -34,13 +37,19 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 class ClusterFailures {
 
     private static final Pattern POSITION = Pattern.compile("\"position\":(\\d+)");
+    private static final int SMTP_PORT = 18025;
     private static TestImageServer images;
+    /** The one SMTP server every command node sends to, as in production (without one, each node has its own). */
+    private static GreenMail smtp;
     private static LocalCluster cluster;
     private static JdbcClient database;
 
     @BeforeAll
     static void startTheCluster() {
         images = new TestImageServer().start();
+        smtp = new GreenMail(new ServerSetup(SMTP_PORT, "127.0.0.1", ServerSetup.PROTOCOL_SMTP))
+                .withConfiguration(GreenMailConfiguration.aConfig().withDisabledAuthentication());
+        smtp.start();
         Path root = Path.of(System.getProperty("user.dir")).getParent();
         cluster = new LocalCluster(root, Path.of(System.getProperty("user.dir"), "target", "cluster"), Map.of(
                 "PICFLOW_ALLOW_PRIVATE_ADDRESSES", "true", // the images come from this test's own server
@@ -49,7 +58,11 @@ class ClusterFailures {
                 "PICFLOW_DOWNLOADS_HEARTBEATINTERVAL", "2s",
                 "PICFLOW_DOWNLOADS_HEARTBEATSTALEAFTER", "6s",
                 "PICFLOW_DOWNLOADS_PERHOSTCONCURRENCY", "100",
-                "PICFLOW_DOWNLOADS_GLOBALCONCURRENCY", "100"));
+                "PICFLOW_DOWNLOADS_GLOBALCONCURRENCY", "100",
+                "PICFLOW_MAIL_HOST", "127.0.0.1",
+                "PICFLOW_MAIL_PORT", Integer.toString(SMTP_PORT),
+                // A delivery claimed by a node that dies is sent again once its lease runs out: seconds here, not minutes.
+                "PICFLOW_OUTBOUND_LEASE", "15s"));
         cluster.run("stop"); // whatever an earlier run left
         deleteState();
         // The four application nodes start at the same moment, on an empty database.
@@ -77,6 +90,9 @@ class ClusterFailures {
         } finally {
             if (images != null) {
                 images.close();
+            }
+            if (smtp != null) {
+                smtp.stop();
             }
         }
     }
@@ -248,6 +264,75 @@ class ClusterFailures {
 
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
                 assertThat(cluster.viaNginx().get("/api/images?tag=outagetag", user).body()).contains("\"total\":5"));
+    }
+
+    @Test
+    @Order(7)
+    void a_command_node_killed_during_a_burst_of_notifications_leaves_every_email_delivered_once_or_in_flight_twice() throws Exception {
+        int pairs = 40;
+        List<String[]> users = new ArrayList<>();
+        for (int i = 0; i < pairs; i++) {
+            String a = "burst-a-" + i;
+            String b = "burst-b-" + i;
+            for (String user : List.of(a, b)) {
+                HttpResponse<String> registered = cluster.viaNginx().postJson("/api/users", tokenOf(user),
+                        "{\"displayName\":\"" + user + "\",\"email\":\"" + user + "@example.test\"}");
+                assertThat(registered.statusCode()).as(registered.body()).isEqualTo(202);
+            }
+            users.add(new String[] {a, b});
+        }
+        database.sql("UPDATE user_contact SET email_verified = true WHERE user_id LIKE 'burst-%'").update();
+        for (String[] pair : users) {
+            idOfFavorite(pair[0], pair[1]);
+        }
+        // The mutual favorites: 80 emails (MUTUAL_FAVORITE goes by email by default). A node dies half way.
+        for (int i = 0; i < pairs; i++) {
+            if (i == pairs / 2) {
+                cluster.run("kill", "command-1");
+            }
+            idOfFavorite(users.get(i)[1], users.get(i)[0]);
+        }
+
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                assertThat(database.sql("SELECT count(*) FROM outbound_delivery WHERE user_id LIKE 'burst-%' AND channel = 'email' "
+                        + "AND status = 'SENT'").query(Long.class).single()).as(cluster::logTails).isEqualTo(2L * pairs));
+        assertThat(database.sql("SELECT count(*) FROM domain_event_entry WHERE payload_type = "
+                + "'io.picflow.events.notifications.NotificationCreated' AND convert_from(payload, 'UTF8')::jsonb ->> 'recipientId' "
+                + "LIKE 'burst-%' AND convert_from(payload, 'UTF8')::jsonb ->> 'trigger' = 'MUTUAL_FAVORITE'").query(Long.class).single())
+                .as("one notification per source event and recipient").isEqualTo(2L * pairs);
+        Map<String, Long> received = new java.util.HashMap<>();
+        for (jakarta.mail.internet.MimeMessage message : smtp.getReceivedMessages()) {
+            if (message.getSubject().contains("now favorite each other") && message.getAllRecipients()[0].toString().startsWith("burst-")) {
+                received.merge(message.getMessageID(), 1L, Long::sum);
+            }
+        }
+        assertThat(received).as("every email arrived").hasSize(2 * pairs);
+        // A repeat only for what the dead node had claimed and not recorded: at most its email concurrency, 16.
+        long repeats = received.values().stream().mapToLong(count -> count - 1).sum();
+        assertThat(repeats).as("repeated emails, same Message-ID").isLessThanOrEqualTo(16);
+        assertThat(received.values()).allMatch(count -> count <= 2);
+        cluster.run("start", "command-1");
+    }
+
+    private static final Map<String, String> tokens = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A user's token, signed here with the cluster's secret (scripts/cluster token costs a JVM start per token). */
+    private static String tokenOf(String user) {
+        return tokens.computeIfAbsent(user, name -> {
+            try {
+                String secret = java.nio.file.Files.readString(Path.of(System.getProperty("user.dir"), "target", "cluster", "jwt-secret"))
+                        .strip();
+                return io.picflow.devservices.TestTokens.token(name, List.of("user"), java.time.Instant.now().plusSeconds(3600), secret);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    private static void idOfFavorite(String actor, String target) {
+        HttpResponse<String> accepted = cluster.viaNginx().postJson("/api/users/me/favorites", tokenOf(actor),
+                "{\"userId\":\"" + target + "\"}");
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
     }
 
     // --- helpers ---

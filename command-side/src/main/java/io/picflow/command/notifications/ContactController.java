@@ -87,9 +87,15 @@ class ContactController {
         return ResponseEntity.noContent().build();
     }
 
+    /**
+     * A new address gets a code; so does the current one while it is unverified (an address given at registration,
+     * or a code that expired): giving it again is how the user asks for a code.
+     */
     private void change(String me, String kind, String value) {
         boolean changed = kind.equals("email") ? contacts.changeEmail(me, value) : contacts.changePhone(me, value);
-        if (changed && value != null) {
+        UserContacts.Contact now = contacts.of(me);
+        boolean verified = kind.equals("email") ? now.emailVerified() : now.phoneVerified();
+        if (value != null && (changed || !verified)) {
             if (!verification.maySend(me)) {
                 throw ProblemException.tooManyRequests("At most " + ContactVerification.CODES_PER_HOUR
                         + " verification codes an hour; try again later", Duration.ofMinutes(10));

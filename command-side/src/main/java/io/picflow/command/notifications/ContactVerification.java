@@ -26,6 +26,8 @@ class ContactVerification {
     static final Duration VALID_FOR = Duration.ofMinutes(15);
     static final int TRIES = 5;
     static final int CODES_PER_HOUR = 3;
+    /** The ids of verification deliveries start with this. */
+    static final String DELIVERY_PREFIX = "verify:";
 
     private final JdbcClient jdbc;
     private final UserContacts contacts;
@@ -66,7 +68,7 @@ class ContactVerification {
         String channel = "phone".equals(kind) ? PreferencesDocument.SMS : PreferencesDocument.EMAIL;
         String payload = json.createObjectNode().put("kind", "verification").put("userId", userId).put("address", address)
                 .put("code", code).toString();
-        String deliveryId = "verify:" + UUID.randomUUID();
+        String deliveryId = DELIVERY_PREFIX + UUID.randomUUID();
         boolean available = planner.availableChannels().contains(channel);
         deliveries.record(new NewDelivery(deliveryId, channel, "email".equals(channel) ? DeliveryPlanner.SMTP : channel, null, payload,
                 clock.instant(), available ? "PENDING" : "SKIPPED", available ? null : "CHANNEL_UNAVAILABLE").forUser(userId));

@@ -60,6 +60,13 @@ class DeliveryPlanner {
         return transports.stream().map(OutboundTransport::channel).collect(Collectors.toSet());
     }
 
+    /** Whether the recipient wants this trigger in their inbox (in-app on, for the trigger and as a channel). */
+    boolean wantsInApp(String recipientId, Trigger trigger) {
+        NotificationPreferences prefs = preferences.of(recipientId);
+        return prefs.channels().get(PreferencesDocument.IN_APP).enabled()
+                && Boolean.TRUE.equals(prefs.triggers().get(trigger.name()).get(PreferencesDocument.IN_APP));
+    }
+
     void plan(Planned notification) {
         NotificationPreferences prefs = preferences.of(notification.recipientId());
         DeliveryTiming timing = new DeliveryTiming(prefs);

@@ -151,6 +151,12 @@ class EmailTransport implements OutboundTransport {
     /** The notifications the delivery carried learn its outcome (NotificationDelivered or NotificationDeliveryFailed). */
     @Override
     public void settled(OutboundDelivery delivery, String errorCode, boolean retryable) {
+        if (delivery.deliveryId().startsWith(ContactVerification.DELIVERY_PREFIX)) {
+            // The plain code lived in the payload only until it was sent (or failed): from now on only its hash exists.
+            jdbc.sql("UPDATE outbound_delivery SET payload = '{\"kind\":\"verification\",\"redacted\":true}' WHERE delivery_id = :id")
+                    .param("id", delivery.deliveryId()).update();
+            return;
+        }
         outcomes.settled(delivery.deliveryId(), CHANNEL, errorCode, retryable);
     }
 
@@ -195,6 +201,10 @@ class EmailTransport implements OutboundTransport {
         }
         if (code != null && code >= 400) {
             return new DeliveryOutcome.Transient("SMTP_DEFERRED", message, code, null);
+        }
+        if (e instanceof org.springframework.mail.MailAuthenticationException) {
+            // The server refused our credentials: a configuration problem of ours, retried while an operator fixes it.
+            return new DeliveryOutcome.Transient("SMTP_AUTH_FAILED", message, null, null);
         }
         Throwable root = e.getMostSpecificCause();
         String reason = root instanceof ConnectException ? "SMTP_UNREACHABLE" : root instanceof SocketTimeoutException ? "SMTP_TIMEOUT"

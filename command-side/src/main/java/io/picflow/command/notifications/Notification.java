@@ -46,7 +46,7 @@ class Notification {
         }
         apply(new NotificationCreated(command.notificationId(), command.recipientId(), command.trigger().name(),
                 command.trigger().priority.name(), command.actorId(), command.subjectType(), command.subjectId(), command.count(),
-                command.sourceEventId()));
+                command.sourceEventId(), command.inApp()));
         return true;
     }
 

@@ -12,7 +12,7 @@ final class NotificationCommands {
 
     /** Creates the notification unless it exists (the id is derived from the source event and the recipient). */
     record CreateNotification(@TargetAggregateIdentifier String notificationId, String recipientId, Trigger trigger, String actorId,
-            String subjectType, String subjectId, int count, String sourceEventId) {
+            String subjectType, String subjectId, int count, String sourceEventId, boolean inApp) {
     }
 
     record MarkNotificationRead(@TargetAggregateIdentifier String notificationId, String userId) {

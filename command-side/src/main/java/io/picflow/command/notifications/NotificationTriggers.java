@@ -114,8 +114,9 @@ class NotificationTriggers {
         String correlation = String.valueOf(message.getMetaData().getOrDefault(MetadataKeys.CORRELATION_ID, message.getIdentifier()));
         // The notification's own stream is the guard: it answers false if it was created before (the source event was
         // processed already), and then nothing is planned again.
+        boolean inApp = planner.wantsInApp(recipient, trigger);
         Boolean created = commands.sendAndWait(GenericCommandMessage.asCommandMessage(new CreateNotification(notificationId, recipient,
-                        trigger, actorId, subjectType, subjectId, 1, source))
+                        trigger, actorId, subjectType, subjectId, 1, source, inApp))
                 .andMetaData(Map.of(MetadataKeys.CORRELATION_ID, correlation, MetadataKeys.CAUSATION_ID, message.getIdentifier(),
                         MetadataKeys.USER_ID, CommandSender.SYSTEM_USER)));
         if (!Boolean.TRUE.equals(created)) {

@@ -112,7 +112,7 @@ final class PreferencesDocument {
         for (Iterator<String> names = node.propertyNames().iterator(); names.hasNext(); ) {
             String name = names.next();
             if (!known.contains(name)) {
-                throw bad(field + "." + name, "not one of " + String.join(", ", known));
+                throw ProblemException.badRequest(field + "." + name + ": unknown; expected one of " + String.join(", ", known));
             }
         }
     }

@@ -3,19 +3,13 @@ package io.picflow.command.notifications;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.picflow.command.support.CommandSideTest;
 import io.picflow.devservices.TestTokens;
 import jakarta.mail.internet.MimeMessage;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * Notifications end to end on the command side: a real PostgreSQL, the real trigger processor and outbound

@@ -101,6 +101,9 @@ class LiveFeedProjection {
      */
     @EventHandler
     void on(NotificationCreated event, EventMessage<?> message) {
+        if (!event.inApp()) {
+            return; // not in the inbox, so not live either
+        }
         appendNotification(NotificationFrames.CREATED, event.recipientId(),
                 notificationFrames.created(inbox.newItem(event, message.getTimestamp())), message);
     }

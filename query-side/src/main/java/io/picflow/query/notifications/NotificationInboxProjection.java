@@ -76,6 +76,9 @@ class NotificationInboxProjection {
 
     @EventHandler
     void on(NotificationCreated event, @Timestamp Instant at) {
+        if (!event.inApp()) {
+            return; // sent by other channels only: the recipient turned in-app off for it
+        }
         write(recipientRow(event.recipientId()),
                 "INSERT INTO notification (notification_id, recipient_id, trigger, priority, actor_id, subject_type, subject_id, count, "
                         + "created_at) SELECT :id, :recipient, :trigger, :priority, "

@@ -135,13 +135,17 @@ class NotificationInboxTest extends QuerySideTest {
         String cy = "cy-" + run;
         String n1 = created(cy, "DOWNLOAD_COMPLETED", "LOW", null, "download", "dl-" + run, 1, t);
         // The same notification again (a replayed source event): nothing changes.
-        publish("Notification", n1, new NotificationCreated(n1, cy, "DOWNLOAD_FAILED", "NORMAL", null, "download", "other", 7, "again"),
+        publish("Notification", n1, new NotificationCreated(n1, cy, "DOWNLOAD_FAILED", "NORMAL", null, "download", "other", 7, "again", true),
                 t.plusSeconds(1));
         read(n1, cy, t.plusSeconds(2));
         read(n1, cy, t.plusSeconds(3)); // read on a second device: the first time stays
         String n2 = created(cy, "FAVORITED", "NORMAL", "x-" + run, "user", "x-" + run, 1, t.plusSeconds(4));
         String n3 = created(cy, "MUTUAL_FAVORITE", "HIGH", "x-" + run, "user", "x-" + run, 1, t.plusSeconds(5));
         String n4 = created(cy, "DOWNLOAD_FAILED", "NORMAL", null, "download", "dl3-" + run, 1, t.plusSeconds(7));
+        // With in-app off for its trigger, a notification (sent by email, say) is not in the inbox.
+        String hidden = "notif-" + UUID.randomUUID();
+        publish("Notification", hidden, new NotificationCreated(hidden, cy, "DOWNLOAD_COMPLETED", "LOW", null, "download", "dl4-" + run,
+                1, UUID.randomUUID().toString(), false), t.plusSeconds(6));
         publish("NotificationSettings", "notifset-" + cy, new AllNotificationsRead(cy, t.plusSeconds(5)), t.plusSeconds(8));
         awaitAllAtHead();
 
@@ -153,6 +157,8 @@ class NotificationInboxTest extends QuerySideTest {
         assertThat(readAt(n2)).contains(t.plusSeconds(8));
         assertThat(readAt(n3)).contains(t.plusSeconds(8));
         assertThat(readAt(n4)).isEmpty(); // created after upTo
+        assertThat(jdbc.sql("SELECT count(*) FROM notification WHERE notification_id = :id").param("id", hidden).query(Long.class)
+                .single()).isZero();
         JsonNode inbox = inbox(cy, "");
         assertThat(inbox.get("total").asLong()).isEqualTo(4);
         assertThat(inbox.get("unread").asLong()).isEqualTo(1);
@@ -366,7 +372,7 @@ class NotificationInboxTest extends QuerySideTest {
             int count, Instant at) {
         String id = "notif-" + UUID.randomUUID();
         publish("Notification", id, new NotificationCreated(id, recipient, trigger, priority, actor, subjectType, subjectId, count,
-                UUID.randomUUID().toString()), at);
+                UUID.randomUUID().toString(), true), at);
         return id;
     }
 

@@ -13,9 +13,11 @@ import org.axonframework.serialization.Revision;
  * @param subjectType   what it is about: {@code user}, {@code image} or {@code download}
  * @param subjectId     the id of that
  * @param count         how many source events it stands for (1 unless folded)
- * @param sourceEventId the event that caused it
+ * @param sourceEventId the event that caused it (for IMAGE_FAVORITED: the image and the hour it stands for)
+ * @param inApp         whether it shows in the recipient's inbox and live (their in-app preference for the trigger);
+ *                      a notification only sent by other channels is not shown there
  */
 @Revision("1")
 public record NotificationCreated(String notificationId, String recipientId, String trigger, String priority, String actorId,
-        String subjectType, String subjectId, int count, String sourceEventId) {
+        String subjectType, String subjectId, int count, String sourceEventId, boolean inApp) {
 }
