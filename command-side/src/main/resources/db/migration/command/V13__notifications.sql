@@ -6,7 +6,7 @@ ALTER TABLE user_contact ADD COLUMN email_verified BOOLEAN NOT NULL DEFAULT fals
 ALTER TABLE user_contact ADD COLUMN phone VARCHAR(32);
 ALTER TABLE user_contact ADD COLUMN phone_verified BOOLEAN NOT NULL DEFAULT false;
 
--- The code that verifies a new address: its hash only, with its expiry and the tries left. One per user and kind.
+-- The code that verifies a new address: its HMAC only (under a key derived from the JWT secret), with its expiry and the tries left. One per user and kind.
 CREATE TABLE contact_code (
     user_id    VARCHAR(255) NOT NULL,
     kind       VARCHAR(8)   NOT NULL,          -- email, phone
@@ -14,6 +14,7 @@ CREATE TABLE contact_code (
     code_hash  VARCHAR(64)  NOT NULL,
     expires_at TIMESTAMPTZ  NOT NULL,
     tries_left INTEGER      NOT NULL,
+    delivery_id VARCHAR(200) NOT NULL,         -- the delivery that sends it: an older code still queued is not sent
     PRIMARY KEY (user_id, kind)
 );
 -- When codes were sent, for the limit of 3 an hour; rows older than an hour are deleted as they are read.

@@ -69,6 +69,7 @@ class NotificationTriggersTest {
             assertThat(item.get("subject").get("id").asString()).isEqualTo(failed);
         });
 
+        java.time.Instant hourOfFirst = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS);
         assertThat(api.postJson("/api/users/me/favorite-images", TestTokens.user(bob), "{\"imageId\":\"" + imageId + "\"}").statusCode())
                 .isEqualTo(202);
         JsonNode liked = awaitInbox(api, ann, 3).get(0);
@@ -79,7 +80,8 @@ class NotificationTriggersTest {
         // Bob favorited it, but never downloaded it: nothing for him.
         assertThat(inbox(api, bob).get("total").asInt()).isZero();
 
-        // A second favorite in the same hour adds no notification.
+        // A second favorite in the same hour adds no notification (unless the hour turned meanwhile: then there is nothing
+        // to check).
         assertThat(api.postJson("/api/users/me/favorite-images", TestTokens.user(cat), "{\"imageId\":\"" + imageId + "\"}").statusCode())
                 .isEqualTo(202);
         await().atMost(WAIT).until(() -> json.readTree(api.get("/api/images/" + imageId, TestTokens.user(ann)).body())
@@ -90,7 +92,9 @@ class NotificationTriggersTest {
         // The FAVORITED from dan comes after cat's favorite in the event store: once it is in, cat's was processed.
         List<JsonNode> after = awaitInbox(api, ann, 4);
         assertThat(after.get(0).get("trigger").asString()).isEqualTo("FAVORITED");
-        assertThat(after).filteredOn(item -> item.get("trigger").asString().equals("IMAGE_FAVORITED")).hasSize(1);
+        if (java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS).equals(hourOfFirst)) {
+            assertThat(after).filteredOn(item -> item.get("trigger").asString().equals("IMAGE_FAVORITED")).hasSize(1);
+        }
     }
 
     private static String register(ApiClient api, String name) {

@@ -74,8 +74,8 @@ class NotificationsNewcomerTest {
             assertThat(mutualMail.get("listUnsubscribe").asString()).contains("/api/unsubscribe?t=");
             assertThat(mutualMail.get("listUnsubscribePost").asString()).isEqualTo("List-Unsubscribe=One-Click");
 
+            await().atMost(WAIT).until(() -> json.readTree(api.get("/api/users/me/notifications", ada).body()).get("total").asInt() == 2);
             JsonNode inbox = json.readTree(api.get("/api/users/me/notifications", ada).body());
-            assertThat(inbox.get("total").asInt()).isEqualTo(2);
             assertThat(inbox.get("unread").asInt()).isEqualTo(2);
             JsonNode newest = inbox.get("items").get(0);
             assertThat(newest.get("trigger").asString()).isEqualTo("MUTUAL_FAVORITE");

@@ -109,9 +109,20 @@ class ContactController {
         if (node == null || node.isNull()) {
             return null;
         }
-        if (!node.isString() || node.asString().strip().length() > 320 || !pattern.matcher(node.asString().strip()).matches()) {
+        if (!node.isString() || node.asString().strip().length() > 320 || !pattern.matcher(node.asString().strip()).matches()
+                || (name.equals("email") && !deliverable(node.asString().strip()))) {
             throw ProblemException.badRequest(name + ": must be " + expected + " or null");
         }
         return node.asString().strip();
+    }
+
+    /** What the mail library will take as a recipient: refused here (400), not later by the send. */
+    private static boolean deliverable(String email) {
+        try {
+            new jakarta.mail.internet.InternetAddress(email, true).validate();
+            return true;
+        } catch (jakarta.mail.internet.AddressException e) {
+            return false;
+        }
     }
 }

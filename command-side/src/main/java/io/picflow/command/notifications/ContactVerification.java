@@ -5,7 +5,6 @@ import io.picflow.command.outbound.OutboundDeliveries.NewDelivery;
 import io.picflow.command.users.UserContacts;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,9 +35,11 @@ class ContactVerification {
     private final JsonMapper json;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
+    private final byte[] codeKey;
 
     ContactVerification(JdbcClient jdbc, UserContacts contacts, OutboundDeliveries deliveries, DeliveryPlanner planner, JsonMapper json,
-            Clock clock) {
+            Clock clock, javax.crypto.SecretKey jwtSigningKey) {
+        this.codeKey = UnsubscribeTokens.derive(jwtSigningKey, "picflow contact codes v1");
         this.jdbc = jdbc;
         this.contacts = contacts;
         this.deliveries = deliveries;
@@ -58,19 +59,23 @@ class ContactVerification {
     /** Sends a new code to the address (in the caller's transaction, after {@link #maySend}); voids the previous one. */
     void send(String userId, String kind, String address) {
         String code = String.format("%06d", random.nextInt(1_000_000));
-        jdbc.sql("INSERT INTO contact_code (user_id, kind, address, code_hash, expires_at, tries_left) "
-                        + "VALUES (:user, :kind, :address, :hash, now() + make_interval(secs => :valid), :tries) "
+        String deliveryId = DELIVERY_PREFIX + UUID.randomUUID();
+        jdbc.sql("INSERT INTO contact_code (user_id, kind, address, code_hash, expires_at, tries_left, delivery_id) "
+                        + "VALUES (:user, :kind, :address, :hash, now() + make_interval(secs => :valid), :tries, :delivery) "
                         + "ON CONFLICT (user_id, kind) DO UPDATE SET address = excluded.address, code_hash = excluded.code_hash, "
-                        + "expires_at = excluded.expires_at, tries_left = excluded.tries_left")
+                        + "expires_at = excluded.expires_at, tries_left = excluded.tries_left, delivery_id = excluded.delivery_id")
                 .param("user", userId).param("kind", kind).param("address", address).param("hash", hash(userId, code))
-                .param("valid", VALID_FOR.toSeconds()).param("tries", TRIES).update();
+                .param("valid", VALID_FOR.toSeconds()).param("tries", TRIES).param("delivery", deliveryId).update();
         jdbc.sql("INSERT INTO contact_code_sent (user_id, sent_at) VALUES (:user, now())").param("user", userId).update();
         String channel = "phone".equals(kind) ? PreferencesDocument.SMS : PreferencesDocument.EMAIL;
-        String payload = json.createObjectNode().put("kind", "verification").put("userId", userId).put("address", address)
-                .put("code", code).toString();
-        String deliveryId = DELIVERY_PREFIX + UUID.randomUUID();
         boolean available = planner.availableChannels().contains(channel);
-        deliveries.record(new NewDelivery(deliveryId, channel, "email".equals(channel) ? DeliveryPlanner.SMTP : channel, null, payload,
+        // The plain code only in a delivery that will be sent, and only until it settles (EmailTransport.settled).
+        var payload = json.createObjectNode().put("kind", "verification").put("userId", userId).put("address", address);
+        if (available) {
+            payload.put("code", code);
+        }
+        deliveries.record(new NewDelivery(deliveryId, channel, "email".equals(channel) ? DeliveryPlanner.SMTP : channel, null,
+                payload.toString(),
                 clock.instant(), available ? "PENDING" : "SKIPPED", available ? null : "CHANNEL_UNAVAILABLE").forUser(userId));
     }
 
@@ -121,12 +126,22 @@ class ContactVerification {
         jdbc.sql("DELETE FROM contact_code_sent WHERE user_id = :user").param("user", userId).update();
     }
 
-    /** Salted with the user: equal codes of two users do not hash alike. */
-    private static String hash(String userId, String code) {
+    /** Whether the delivery still carries the user's current code (not superseded by a newer one, not expired). */
+    boolean current(String userId, String deliveryId) {
+        return jdbc.sql("SELECT count(*) FROM contact_code WHERE user_id = :user AND delivery_id = :delivery AND expires_at > now()")
+                .param("user", userId).param("delivery", deliveryId).query(Long.class).single() > 0;
+    }
+
+    /**
+     * An HMAC under a key derived from the JWT secret for this purpose, over the user and the code: a million codes are
+     * no table to look a stolen hash up in without the secret, and equal codes of two users differ.
+     */
+    private String hash(String userId, String code) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest((userId + "\n" + code).getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(codeKey, "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal((userId + "\n" + code).getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }

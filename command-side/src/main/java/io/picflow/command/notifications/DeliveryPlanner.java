@@ -42,9 +42,11 @@ class DeliveryPlanner {
     private final Clock clock;
     private final ObjectProvider<OutboundTransport> transports;
     private final int hourlyEmailCap;
+    private final org.springframework.transaction.support.TransactionTemplate ownTransaction;
 
     DeliveryPlanner(OutboundDeliveries deliveries, PreferencesStore preferences, UserContacts contacts, JdbcClient jdbc, JsonMapper json, Clock clock, ObjectProvider<OutboundTransport> transports,
-            @Value("${picflow.notifications.email.hourly-cap:20}") int hourlyEmailCap) {
+            @Value("${picflow.notifications.email.hourly-cap:20}") int hourlyEmailCap,
+            org.springframework.transaction.PlatformTransactionManager transactions) {
         this.deliveries = deliveries;
         this.preferences = preferences;
         this.contacts = contacts;
@@ -53,6 +55,8 @@ class DeliveryPlanner {
         this.clock = clock;
         this.transports = transports;
         this.hourlyEmailCap = hourlyEmailCap;
+        this.ownTransaction = new org.springframework.transaction.support.TransactionTemplate(transactions);
+        this.ownTransaction.setPropagationBehavior(org.springframework.transaction.TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     }
 
     /** The channels that have a provider here. */
@@ -82,14 +86,18 @@ class DeliveryPlanner {
             } else if (!hasVerifiedAddress(notification.recipientId(), channel)) {
                 skip(deliveryId, channel, notification, "NO_VERIFIED_ADDRESS");
             } else if (!"off".equals(settings.digest())) {
-                collect(notification, channel, timing, timing.digestWindowEnd(settings.digest(), settings.digestAt(), now), "DIGEST");
-            } else if (channel.equals(PreferencesDocument.EMAIL) && !takeHourlyEmail(notification.recipientId(), now)) {
-                collect(notification, channel, timing, timing.digestWindowEnd("hourly", null, now), "RATE_CAP");
+                collect(notification, channel, timing, settings.digest(), settings.digestAt(), now, "DIGEST");
             } else {
                 Instant due = timing.outsideQuietHours(now, notification.trigger().priority);
-                String status = due.isAfter(now) ? "HELD" : "PENDING";
-                deliveries.record(new NewDelivery(deliveryId, channel, target(channel), null, single(notification), due, status,
-                        due.isAfter(now) ? "QUIET_HOURS" : null).forUser(notification.recipientId()));
+                if (channel.equals(PreferencesDocument.EMAIL) && !takeHourlyEmail(notification.recipientId(), due)) {
+                    // The cap counts the hour the email goes in (after quiet hours, say), and folds the rest into that
+                    // hour's digest.
+                    collect(notification, channel, timing, "hourly", null, due, "RATE_CAP");
+                } else {
+                    deliveries.record(new NewDelivery(deliveryId, channel, target(channel), null, single(notification), due,
+                            due.isAfter(now) ? "HELD" : "PENDING", due.isAfter(now) ? "QUIET_HOURS" : null)
+                            .forUser(notification.recipientId()));
+                }
             }
         }
     }
@@ -109,30 +117,44 @@ class DeliveryPlanner {
     }
 
     /**
-     * Into the digest of the window ending at {@code windowEnd}: one delivery per user, channel and window, held until
-     * the window ends (or the quiet hours after it), listing every item collected for it.
+     * Into the digest of the window {@code at} falls in: one delivery per user, channel and window, held until the
+     * window ends, listing every item collected for it. A window that ends in quiet hours ends when they do, so the
+     * night's windows make one digest. If that digest was claimed meanwhile (its window just ended), the next one.
      */
-    private void collect(Planned notification, String channel, DeliveryTiming timing, Instant windowEnd, String reason) {
-        String digestId = "digest:" + io.picflow.command.users.UserIds.notificationSettings(notification.recipientId()) + ":" + channel
-                + ":" + windowEnd.getEpochSecond();
-        ObjectNode payload = json.createObjectNode().put("kind", "digest").put("userId", notification.recipientId())
-                .put("windowEnd", windowEnd.toString());
-        deliveries.record(new NewDelivery(digestId, channel, target(channel), null, payload.toString(),
-                timing.outsideQuietHours(windowEnd, Trigger.Priority.LOW), "HELD", reason).forUser(notification.recipientId()));
-        jdbc.sql("INSERT INTO notification_digest_item (delivery_id, notification_id, user_id, trigger, actor_id, created_at) "
-                        + "VALUES (:digest, :notification, :user, :trigger, :actor, :at) ON CONFLICT DO NOTHING")
-                .param("digest", digestId).param("notification", notification.notificationId()).param("user", notification.recipientId())
-                .param("trigger", notification.trigger().name()).param("actor", notification.actorId())
-                .param("at", java.sql.Timestamp.from(notification.createdAt())).update();
+    private void collect(Planned notification, String channel, DeliveryTiming timing, String digest, String digestAt, Instant at,
+            String reason) {
+        Instant windowEnd = timing.digestWindowEnd(digest, digestAt, at);
+        for (int tries = 0; ; tries++) {
+            Instant due = timing.holds(Trigger.Priority.LOW) ? timing.quietUntil(windowEnd).orElse(windowEnd) : windowEnd;
+            String digestId = "digest:" + io.picflow.command.users.UserIds.notificationSettings(notification.recipientId()) + ":"
+                    + channel + ":" + due.getEpochSecond();
+            ObjectNode payload = json.createObjectNode().put("kind", "digest").put("userId", notification.recipientId())
+                    .put("windowEnd", due.toString());
+            if (deliveries.recordOrJoinHeld(new NewDelivery(digestId, channel, target(channel), null, payload.toString(), due, "HELD",
+                    reason).forUser(notification.recipientId())) || tries >= 3) {
+                jdbc.sql("INSERT INTO notification_digest_item (delivery_id, notification_id, user_id, trigger, actor_id, created_at) "
+                                + "VALUES (:digest, :notification, :user, :trigger, :actor, :at) ON CONFLICT DO NOTHING")
+                        .param("digest", digestId).param("notification", notification.notificationId())
+                        .param("user", notification.recipientId()).param("trigger", notification.trigger().name())
+                        .param("actor", notification.actorId()).param("at", java.sql.Timestamp.from(notification.createdAt())).update();
+                return;
+            }
+            windowEnd = timing.digestWindowEnd(digest, digestAt, due);
+        }
     }
 
-    /** One of the user's emails of this hour, unless they had the cap's worth already (counted in PostgreSQL: across nodes). */
+    /**
+     * One of the user's emails of this hour, unless they had the cap's worth already (counted in PostgreSQL: across nodes).
+     * In a transaction of its own, so that the count's row is locked for a moment, not for the processor's whole batch
+     * (two batches counting for the same users in opposite orders would deadlock). A batch that rolls back afterwards
+     * leaves its count taken: at worst an email goes into the digest a little early, never one too many.
+     */
     private boolean takeHourlyEmail(String userId, Instant now) {
-        return !jdbc.sql("INSERT INTO notification_email_count (user_id, hour, sent) VALUES (:user, date_trunc('hour', CAST(:now AS TIMESTAMPTZ)), 1) "
+        return Boolean.TRUE.equals(ownTransaction.execute(status -> !jdbc.sql("INSERT INTO notification_email_count (user_id, hour, sent) VALUES (:user, date_trunc('hour', CAST(:now AS TIMESTAMPTZ)), 1) "
                         + "ON CONFLICT (user_id, hour) DO UPDATE SET sent = notification_email_count.sent + 1 "
                         + "WHERE notification_email_count.sent < :cap RETURNING sent")
                 .param("user", userId).param("now", java.sql.Timestamp.from(now)).param("cap", hourlyEmailCap)
-                .query(Integer.class).list().isEmpty();
+                .query(Integer.class).list().isEmpty()));
     }
 
     private String single(Planned notification) {

@@ -12,8 +12,8 @@ import java.util.Optional;
 
 /**
  * When a delivery may go, in the recipient's time zone: the end of their quiet hours (across midnight and daylight
- * saving changes: a local time that does not exist that day is the first instant after the gap) and the end of a
- * digest window.
+ * saving changes: a local time that does not exist that day is the instant the clocks jump to, the first after the gap)
+ * and the end of a digest window.
  */
 final class DeliveryTiming {
 
@@ -68,7 +68,10 @@ final class DeliveryTiming {
         return holds(priority) ? quietUntil(due).orElse(due) : due;
     }
 
+    /** The instant of that local time; a time the clocks skip that day is the instant they skip to (the gap's end). */
     private Instant at(LocalDate day, LocalTime time) {
-        return ZonedDateTime.of(day, time, zone).toInstant(); // in a gap: shifted forward by the gap's length
+        java.time.LocalDateTime local = java.time.LocalDateTime.of(day, time);
+        java.time.zone.ZoneOffsetTransition transition = zone.getRules().getTransition(local);
+        return transition != null && transition.isGap() ? transition.getInstant() : local.atZone(zone).toInstant();
     }
 }

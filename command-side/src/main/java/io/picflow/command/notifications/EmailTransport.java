@@ -52,11 +52,13 @@ class EmailTransport implements OutboundTransport {
     private final NotificationTexts texts;
     private final PreferencesStore preferences;
     private final EmbeddedMailServer embedded;
+    private final ContactVerification verification;
     private final String from;
     private final String publicUrl;
 
     EmailTransport(JavaMailSender mail, UserContacts contacts, JdbcClient jdbc, JsonMapper json, UnsubscribeTokens unsubscribe,
-            DeliveryOutcomes outcomes, NotificationTexts texts, PreferencesStore preferences, EmbeddedMailServer embedded, @Value("${picflow.notifications.email.from}") String from,
+            DeliveryOutcomes outcomes, NotificationTexts texts, PreferencesStore preferences, EmbeddedMailServer embedded,
+            ContactVerification verification, @Value("${picflow.notifications.email.from}") String from,
             @Value("${picflow.public-url}") String publicUrl) {
         this.mail = mail;
         this.contacts = contacts;
@@ -67,6 +69,7 @@ class EmailTransport implements OutboundTransport {
         this.texts = texts;
         this.preferences = preferences;
         this.embedded = embedded;
+        this.verification = verification;
         this.from = from;
         this.publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
     }
@@ -91,6 +94,9 @@ class EmailTransport implements OutboundTransport {
                 : contacts.verifiedEmail(userId);
         if (to.isEmpty()) {
             return new DeliveryOutcome.Permanent("NO_VERIFIED_ADDRESS", "The user has no verified email address now", null);
+        }
+        if ("verification".equals(kind) && !verification.current(userId, delivery.deliveryId())) {
+            return new DeliveryOutcome.Permanent("CODE_SUPERSEDED", "A newer code was sent, or this one expired: not sent", null);
         }
         Letter letter;
         switch (kind) {

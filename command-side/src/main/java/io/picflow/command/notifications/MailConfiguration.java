@@ -56,6 +56,11 @@ class MailConfiguration {
         Properties properties = sender.getJavaMailProperties();
         properties.put("mail.smtp.auth", String.valueOf(!embedded.running() && !username.isBlank()));
         properties.put("mail.smtp.starttls.enable", "true"); // used when the server offers it
+        if (!embedded.running() && !username.isBlank()) {
+            // Never send the password (or the codes) in clear because someone stripped STARTTLS from the greeting.
+            properties.put("mail.smtp.starttls.required", "true");
+            properties.put("mail.smtp.ssl.checkserveridentity", "true");
+        }
         // A stalled server is a transient failure, never a thread held for ever.
         properties.put("mail.smtp.connectiontimeout", String.valueOf(timeoutMillis));
         properties.put("mail.smtp.timeout", String.valueOf(timeoutMillis));

@@ -21,6 +21,10 @@ final class NotificationCommands {
     record ChangePreferences(@TargetAggregateIdentifier String settingsId, String userId, NotificationPreferences preferences) {
     }
 
+    /** Turns {@code trigger} off on {@code channel}, or the whole channel for {@code DIGEST}: an unsubscribe link. */
+    record TurnOff(@TargetAggregateIdentifier String settingsId, String userId, String trigger, String channel) {
+    }
+
     record MarkAllNotificationsRead(@TargetAggregateIdentifier String settingsId, String userId, Instant upTo) {
     }
 

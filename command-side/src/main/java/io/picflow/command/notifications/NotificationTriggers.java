@@ -19,6 +19,7 @@ import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
+import org.axonframework.eventhandling.DisallowReplay;
 import org.axonframework.eventhandling.EventMessage;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -32,6 +33,7 @@ import org.springframework.stereotype.Component;
  */
 @Component
 @ProcessingGroup(NotificationTriggers.PROCESSING_GROUP)
+@DisallowReplay // a reset replays nothing here: what was processed before it, and history before the first deployment, stay untouched
 class NotificationTriggers {
 
     static final String PROCESSING_GROUP = "notifications";
@@ -41,14 +43,17 @@ class NotificationTriggers {
     private final CommandGateway commands;
     private final JdbcClient jdbc;
     private final UserActivity activity;
+    private final io.picflow.platform.privacy.ErasedUsers erasedUsers;
     private final DeliveryPlanner planner;
     private final NotificationMetrics metrics;
 
-    NotificationTriggers(CommandGateway commands, JdbcClient jdbc, UserActivity activity, DeliveryPlanner planner,
+    NotificationTriggers(CommandGateway commands, JdbcClient jdbc, UserActivity activity,
+            io.picflow.platform.privacy.ErasedUsers erasedUsers, DeliveryPlanner planner,
             NotificationMetrics metrics) {
         this.commands = commands;
         this.jdbc = jdbc;
         this.activity = activity;
+        this.erasedUsers = erasedUsers;
         this.planner = planner;
         this.metrics = metrics;
     }
@@ -89,9 +94,14 @@ class NotificationTriggers {
                 .param("image", event.imageId()).param("actor", event.actorId()).param("limit", MAX_IMAGE_RECIPIENTS)
                 .query(String.class).list();
         String hour = message.getTimestamp().truncatedTo(ChronoUnit.HOURS).toString();
+        // Up to 1,000 recipients: one look for erased ones rather than a lock each (an erasure that commits meanwhile
+        // deletes the command side's rows; the query side skips recipients erased by the time it projects).
+        java.util.Set<String> erasedRecipients = erasedUsers.erasedAmong(recipients);
         for (String recipient : recipients) {
-            create(message, "image-favorited:" + event.imageId() + ":" + hour, recipient, Trigger.IMAGE_FAVORITED, null, "image",
-                    event.imageId());
+            if (!erasedRecipients.contains(recipient)) {
+                createFor(message, "image-favorited:" + event.imageId() + ":" + hour, recipient, Trigger.IMAGE_FAVORITED, null,
+                        "image", event.imageId());
+            }
         }
     }
 
@@ -106,9 +116,13 @@ class NotificationTriggers {
 
     private void create(EventMessage<?> message, String source, String recipient, Trigger trigger, String actorId, String subjectType,
             String subjectId) {
-        if (!activity.lockIfNotErased(recipient)) {
-            return; // and an erasure that begins now waits for this transaction, then deletes what it wrote
+        if (activity.lockIfNotErased(recipient)) { // and an erasure that begins now waits for this transaction, then deletes what it wrote
+            createFor(message, source, recipient, trigger, actorId, subjectType, subjectId);
         }
+    }
+
+    private void createFor(EventMessage<?> message, String source, String recipient, Trigger trigger, String actorId,
+            String subjectType, String subjectId) {
         String notificationId = UserIds.notification(source, recipient);
         Instant createdAt = message.getTimestamp();
         String correlation = String.valueOf(message.getMetaData().getOrDefault(MetadataKeys.CORRELATION_ID, message.getIdentifier()));

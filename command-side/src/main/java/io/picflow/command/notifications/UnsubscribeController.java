@@ -1,7 +1,7 @@
 package io.picflow.command.notifications;
 
 import io.picflow.command.CommandSender;
-import io.picflow.command.notifications.NotificationCommands.ChangePreferences;
+import io.picflow.command.notifications.NotificationCommands.TurnOff;
 import io.picflow.command.users.UserIds;
 import io.picflow.events.notifications.NotificationPreferences;
 import io.picflow.events.notifications.NotificationPreferences.Channel;
@@ -27,12 +27,10 @@ import org.springframework.web.util.HtmlUtils;
 class UnsubscribeController {
 
     private final UnsubscribeTokens tokens;
-    private final PreferencesStore preferences;
     private final CommandSender commands;
 
-    UnsubscribeController(UnsubscribeTokens tokens, PreferencesStore preferences, CommandSender commands) {
+    UnsubscribeController(UnsubscribeTokens tokens, CommandSender commands) {
         this.tokens = tokens;
-        this.preferences = preferences;
         this.commands = commands;
     }
 
@@ -56,12 +54,8 @@ class UnsubscribeController {
     @PostMapping("/api/unsubscribe")
     Unsubscribed unsubscribe(@RequestParam(name = "t", required = false) String t, HttpServletRequest request) {
         UnsubscribeTokens.Unsubscribe what = verified(t);
-        NotificationPreferences current = preferences.of(what.userId());
-        NotificationPreferences changed = without(current, what);
-        if (!changed.equals(current)) {
-            commands.sendAsUser(new ChangePreferences(UserIds.notificationSettings(what.userId()), what.userId(), changed), what.userId(),
-                    CorrelationIdFilter.of(request));
-        }
+        commands.sendAsUser(new TurnOff(UserIds.notificationSettings(what.userId()), what.userId(), what.trigger(), what.channel()),
+                what.userId(), CorrelationIdFilter.of(request));
         return new Unsubscribed(what.trigger(), what.channel());
     }
 

@@ -29,7 +29,12 @@ class UnsubscribeTokens {
     private final byte[] key;
 
     UnsubscribeTokens(SecretKey jwtSigningKey) {
-        this.key = hmac(jwtSigningKey.getEncoded(), "picflow unsubscribe links v1".getBytes(StandardCharsets.UTF_8));
+        this.key = derive(jwtSigningKey, "picflow unsubscribe links v1");
+    }
+
+    /** A key for one purpose only, derived from the JWT secret (HMAC of the purpose's name). */
+    static byte[] derive(SecretKey secret, String purpose) {
+        return hmac(secret.getEncoded(), purpose.getBytes(StandardCharsets.UTF_8));
     }
 
     String issue(String userId, String trigger, String channel) {

@@ -85,6 +85,28 @@ public class OutboundDeliveries {
         return inserted > 0;
     }
 
+    /**
+     * Records a held delivery, or joins the one recorded under its id while that is still held and unclaimed: either
+     * way the row stays locked until the caller's transaction ends, so no dispatcher claims it before what the caller
+     * adds to it (a digest's items) is committed. False if the delivery exists but is claimed, sent or finished: the
+     * caller must use another one.
+     */
+    public boolean recordOrJoinHeld(NewDelivery delivery) {
+        List<Boolean> inserted = jdbc.sql("INSERT INTO outbound_delivery (delivery_id, channel, target, ordering_key, payload, status, reason, "
+                        + "due_at, created_at, updated_at, user_id) VALUES (:id, :channel, :target, NULL, :payload, 'HELD', :reason, "
+                        + ":due, now(), now(), :user) ON CONFLICT (delivery_id) DO UPDATE SET updated_at = now() "
+                        + "WHERE outbound_delivery.status = 'HELD' AND outbound_delivery.lease_owner IS NULL "
+                        + "RETURNING (xmax = 0)")
+                .param("id", delivery.deliveryId()).param("channel", delivery.channel()).param("target", delivery.target())
+                .param("payload", delivery.payload()).param("reason", delivery.reason())
+                .param("due", java.sql.Timestamp.from(delivery.dueAt())).param("user", delivery.userId())
+                .query(Boolean.class).list();
+        if (inserted.contains(Boolean.TRUE)) {
+            wakeDispatchers(); // they learn its due time
+        }
+        return !inserted.isEmpty();
+    }
+
     public Optional<Recorded> find(String deliveryId) {
         return jdbc.sql("SELECT delivery_id, channel, target, status, reason, due_at, attempts, error_code, error_message, retryable, "
                         + "provider_id, created_at, sent_at FROM outbound_delivery WHERE delivery_id = :id")

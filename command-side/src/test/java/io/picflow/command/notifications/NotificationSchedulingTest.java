@@ -49,6 +49,7 @@ class NotificationSchedulingTest extends NotificationsTestSupport {
 
     @Test
     void an_hourly_digest_lists_what_it_collected_once_and_is_never_empty() throws Exception {
+        awaitClearOfTheHour();
         register("dig-kim", "Kim", "kim@example.test");
         verifyEmail("dig-kim", "kim@example.test");
         assertThat(put("/api/users/me/notification-preferences", TestTokens.user("dig-kim"), preferences("UTC", "null", true, "hourly"))
@@ -76,6 +77,7 @@ class NotificationSchedulingTest extends NotificationsTestSupport {
 
     @Test
     void beyond_the_hourly_cap_emails_fold_into_the_next_digest() throws Exception {
+        awaitClearOfTheHour();
         register("cap-oli", "Oli", "oli@example.test");
         verifyEmail("cap-oli", "oli@example.test");
         jdbc.sql("INSERT INTO notification_email_count (user_id, hour, sent) VALUES ('cap-oli', date_trunc('hour', now()), 19)").update();

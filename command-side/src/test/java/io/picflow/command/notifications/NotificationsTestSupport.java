@@ -44,6 +44,16 @@ abstract class NotificationsTestSupport extends CommandSideTest {
         assertThat(api().postJson("/api/users", TestTokens.user(userId), body).statusCode()).isEqualTo(202);
     }
 
+    /**
+     * Waits, if need be, until a minute or more is left in the current hour (UTC): for tests whose notifications must
+     * fall into the same hourly window as each other.
+     */
+    static void awaitClearOfTheHour() {
+        await().atMost(Duration.ofSeconds(70)).pollInterval(Duration.ofSeconds(1)).until(() ->
+                java.time.Instant.now().until(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS).plus(Duration.ofHours(1)),
+                        java.time.temporal.ChronoUnit.SECONDS) >= 60);
+    }
+
     /** Verifies the address: giving the current, unverified one again (as after registering with it) sends a code. */
     void verifyEmail(String userId, String email) throws Exception {
         String token = TestTokens.user(userId);

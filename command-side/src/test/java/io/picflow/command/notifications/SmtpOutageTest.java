@@ -1,6 +1,7 @@
 package io.picflow.command.notifications;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.icegreen.greenmail.configuration.GreenMailConfiguration;
@@ -103,24 +104,40 @@ class SmtpOutageTest {
 
     @Test
     @Order(2)
-    void a_reset_of_the_notifications_processor_sends_nothing_again() {
+    void a_reset_is_refused_and_events_processed_again_send_nothing_again() {
         long notifications = countOf("NotificationCreated");
         int mails = smtp.getReceivedMessages().length;
         EventProcessingConfiguration processing = node.getBean(org.axonframework.config.Configuration.class).eventProcessingConfiguration();
         PooledStreamingEventProcessor processor = processing.eventProcessor(NotificationTriggers.PROCESSING_GROUP,
                 PooledStreamingEventProcessor.class).orElseThrow();
         processor.shutDown();
-        processor.resetTokens(StreamableMessageSource::createTailToken);
+        // A replay notifies no one: the processor does not take one.
+        assertThatThrownBy(() -> processor.resetTokens(StreamableMessageSource::createTailToken))
+                .isInstanceOf(IllegalStateException.class);
+
+        // Every event processed again as new, as after a claim taken over by another node whose work was lost: the tokens
+        // are moved back to the start of the event store by hand (a segment that has no token yet starts there anyway).
+        int moved = jdbc.sql("UPDATE command_token_entry SET token = convert_to(regexp_replace(regexp_replace(convert_from(token, 'UTF8'), "
+                        + "'\"index\":[0-9]+', '\"index\":-1'), '\"gaps\":\\[[^]]*\\]', '\"gaps\":[]'), 'UTF8') "
+                        + "WHERE processor_name = :processor AND token IS NOT NULL")
+                .param("processor", NotificationTriggers.PROCESSING_GROUP).update();
+        assertThat(moved).as(jdbc.sql("SELECT segment || ' ' || coalesce(convert_from(token, 'UTF8'), 'null') FROM command_token_entry "
+                + "WHERE processor_name = :processor").param("processor", NotificationTriggers.PROCESSING_GROUP).query(String.class).list()
+                .toString()).isPositive();
+        assertThat(jdbc.sql("SELECT convert_from(token, 'UTF8') FROM command_token_entry WHERE processor_name = :processor")
+                .param("processor", NotificationTriggers.PROCESSING_GROUP).query(String.class).list()).allMatch(t -> t == null || t.contains("\"index\":-1"));
         processor.start();
 
-        // Through all of history again: every segment caught up, past the last event.
         await().atMost(Duration.ofSeconds(30)).until(() -> processor.processingStatus().size() == 2
-                && processor.processingStatus().values().stream().allMatch(status -> status.isCaughtUp() && !status.isReplaying()));
+                && processor.processingStatus().values().stream().allMatch(status -> status.isCaughtUp()
+                        && status.getCurrentPosition().orElse(-1) >= lastGlobalIndex()));
         assertThat(countOf("NotificationCreated")).isEqualTo(notifications);
-        assertThat(jdbc.sql("SELECT count(*) FROM outbound_delivery WHERE user_id IS NOT NULL").query(Long.class).single())
-                .isEqualTo(jdbc.sql("SELECT count(DISTINCT delivery_id) FROM outbound_delivery WHERE user_id IS NOT NULL").query(Long.class).single());
         assertThat(smtp.getReceivedMessages()).hasSize(mails);
-        assertThat(Arrays.stream(smtp.getReceivedMessages()).count()).isEqualTo(1);
+        assertThat(mails).isEqualTo(1);
+    }
+
+    private static long lastGlobalIndex() {
+        return jdbc.sql("SELECT max(global_index) FROM domain_event_entry").query(Long.class).single();
     }
 
     private static long countOf(String eventType) {
