@@ -25,7 +25,7 @@ public class PicflowAdmin {
               URL defaults to $PICFLOW_URL or http://127.0.0.1:8080, TOKEN to $PICFLOW_TOKEN (an admin's bearer token)
 
               projections                              read models that can be rebuilt, and recent rebuilds
-              rebuild NAME [--follow]                  rebuild a read model (downloads, images, favorites, users, image-search, cache)
+              rebuild NAME [--follow]                  rebuild a read model (downloads, images, favorites, users, notification-inbox, image-search, cache)
               status NAME REBUILD_ID                   progress of a rebuild
               cancel NAME REBUILD_ID                   cancel a running rebuild
               events [--type T] [--aggregate-id A] [--correlation-id C] [--from INSTANT] [--to INSTANT] [--page N] [--size N]

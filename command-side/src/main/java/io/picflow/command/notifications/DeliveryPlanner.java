@@ -64,15 +64,18 @@ class DeliveryPlanner {
         return transports.stream().map(OutboundTransport::channel).collect(Collectors.toSet());
     }
 
+    /** The recipient's preferences, for {@link #wantsInApp} and {@link #plan}: read once per notification. */
+    NotificationPreferences preferencesOf(String recipientId) {
+        return preferences.of(recipientId);
+    }
+
     /** Whether the recipient wants this trigger in their inbox (in-app on, for the trigger and as a channel). */
-    boolean wantsInApp(String recipientId, Trigger trigger) {
-        NotificationPreferences prefs = preferences.of(recipientId);
+    static boolean wantsInApp(NotificationPreferences prefs, Trigger trigger) {
         return prefs.channels().get(PreferencesDocument.IN_APP).enabled()
                 && Boolean.TRUE.equals(prefs.triggers().get(trigger.name()).get(PreferencesDocument.IN_APP));
     }
 
-    void plan(Planned notification) {
-        NotificationPreferences prefs = preferences.of(notification.recipientId());
+    void plan(Planned notification, NotificationPreferences prefs) {
         DeliveryTiming timing = new DeliveryTiming(prefs);
         Set<String> available = availableChannels();
         Instant now = clock.instant();

@@ -163,7 +163,7 @@ class EmailTransport implements OutboundTransport {
                     .param("id", delivery.deliveryId()).update();
             return;
         }
-        outcomes.settled(delivery.deliveryId(), CHANNEL, errorCode, retryable);
+        outcomes.settled(delivery, errorCode, retryable);
     }
 
     /** A letter: its subject, its lines, and what its unsubscribe link turns off (null: none, for a verification code). */

@@ -5,14 +5,9 @@ import static org.axonframework.modelling.command.AggregateLifecycle.apply;
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import io.picflow.command.notifications.NotificationCommands.CreateNotification;
 import io.picflow.command.notifications.NotificationCommands.MarkNotificationRead;
-import io.picflow.command.notifications.NotificationCommands.RecordDeliveryOutcome;
 import io.picflow.command.notifications.NotificationCommands.UnknownNotification;
 import io.picflow.events.notifications.NotificationCreated;
-import io.picflow.events.notifications.NotificationDelivered;
-import io.picflow.events.notifications.NotificationDeliveryFailed;
 import io.picflow.events.notifications.NotificationRead;
-import java.util.HashSet;
-import java.util.Set;
 import org.axonframework.commandhandling.CommandHandler;
 import org.axonframework.eventsourcing.EventSourcingHandler;
 import org.axonframework.modelling.command.AggregateCreationPolicy;
@@ -32,8 +27,6 @@ class Notification {
     private String notificationId;
     private String recipientId;
     private boolean read;
-    /** Channels whose outcome is recorded: each is recorded once. */
-    private Set<String> outcomes = new HashSet<>();
 
     protected Notification() {
     }
@@ -60,19 +53,6 @@ class Notification {
         }
     }
 
-    @CommandHandler
-    void handle(RecordDeliveryOutcome command) {
-        if (outcomes.contains(command.channel())) {
-            return;
-        }
-        if (command.errorCode() == null) {
-            apply(new NotificationDelivered(notificationId, recipientId, command.channel(), command.deliveryId()));
-        } else {
-            apply(new NotificationDeliveryFailed(notificationId, recipientId, command.channel(), command.deliveryId(), command.errorCode(),
-                    command.retryable()));
-        }
-    }
-
     @EventSourcingHandler
     void on(NotificationCreated event) {
         notificationId = event.notificationId();
@@ -82,15 +62,5 @@ class Notification {
     @EventSourcingHandler
     void on(NotificationRead event) {
         read = true;
-    }
-
-    @EventSourcingHandler
-    void on(NotificationDelivered event) {
-        outcomes.add(event.channel());
-    }
-
-    @EventSourcingHandler
-    void on(NotificationDeliveryFailed event) {
-        outcomes.add(event.channel());
     }
 }

@@ -28,11 +28,6 @@ final class NotificationCommands {
     record MarkAllNotificationsRead(@TargetAggregateIdentifier String settingsId, String userId, Instant upTo) {
     }
 
-    /** The outcome of one of the notification's deliveries, once final. {@code errorCode} null: delivered. */
-    record RecordDeliveryOutcome(@TargetAggregateIdentifier String notificationId, String channel, String deliveryId, String errorCode,
-            boolean retryable) {
-    }
-
     /** No such notification of this user's: 404, whether it does not exist or is another user's. */
     static final class UnknownNotification extends RuntimeException {
         UnknownNotification(String notificationId) {

@@ -9,6 +9,7 @@ import io.picflow.events.downloads.ImageDownloadFailed;
 import io.picflow.events.favorites.ImageFavorited;
 import io.picflow.events.favorites.MutualFavoriteFormed;
 import io.picflow.events.favorites.UserFavorited;
+import io.picflow.events.notifications.NotificationPreferences;
 import io.picflow.command.UserActivity;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -128,7 +129,8 @@ class NotificationTriggers {
         String correlation = String.valueOf(message.getMetaData().getOrDefault(MetadataKeys.CORRELATION_ID, message.getIdentifier()));
         // The notification's own stream is the guard: it answers false if it was created before (the source event was
         // processed already), and then nothing is planned again.
-        boolean inApp = planner.wantsInApp(recipient, trigger);
+        NotificationPreferences prefs = planner.preferencesOf(recipient);
+        boolean inApp = DeliveryPlanner.wantsInApp(prefs, trigger);
         Boolean created = commands.sendAndWait(GenericCommandMessage.asCommandMessage(new CreateNotification(notificationId, recipient,
                         trigger, actorId, subjectType, subjectId, 1, source, inApp))
                 .andMetaData(Map.of(MetadataKeys.CORRELATION_ID, correlation, MetadataKeys.CAUSATION_ID, message.getIdentifier(),
@@ -140,6 +142,6 @@ class NotificationTriggers {
                         + "ON CONFLICT DO NOTHING")
                 .param("id", notificationId).param("user", recipient).param("at", java.sql.Timestamp.from(createdAt)).update();
         metrics.created(trigger);
-        planner.plan(new DeliveryPlanner.Planned(notificationId, recipient, trigger, actorId, subjectType, subjectId, createdAt));
+        planner.plan(new DeliveryPlanner.Planned(notificationId, recipient, trigger, actorId, subjectType, subjectId, createdAt), prefs);
     }
 }

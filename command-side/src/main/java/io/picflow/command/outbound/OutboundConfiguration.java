@@ -33,9 +33,10 @@ class OutboundConfiguration {
             @Value("${picflow.outbound.retry.max:1h}") Duration max,
             @Value("${picflow.outbound.retry.give-up-after:24h}") Duration giveUpAfter,
             @Value("${picflow.outbound.lease:5m}") Duration lease,
-            @Value("${picflow.outbound.poll-interval:10s}") Duration pollInterval) {
+            @Value("${picflow.outbound.poll-interval:10s}") Duration pollInterval,
+            org.springframework.transaction.PlatformTransactionManager transactions) {
         OutboundDispatcher dispatcher = new OutboundDispatcher(jdbc, deliveries, transports.orderedStream().toList(),
-                gate.getIfAvailable(() -> DeliveryGate.OPEN), new RetrySchedule(first, max, giveUpAfter), lease, pollInterval, meters);
+                gate.getIfAvailable(() -> DeliveryGate.OPEN), new RetrySchedule(first, max, giveUpAfter), lease, pollInterval, meters, transactions);
         wakeUps.subscribe(OutboundDeliveries.WAKE_UP_CHANNEL, dispatcher::wakeUp);
         return dispatcher;
     }

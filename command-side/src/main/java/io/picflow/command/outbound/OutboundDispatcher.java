@@ -56,10 +56,25 @@ public class OutboundDispatcher implements AutoCloseable {
     private boolean woken;
     private volatile boolean running = true;
     private final Thread looker;
+    private final org.springframework.transaction.support.TransactionTemplate outcomeTransaction;
+    private final org.springframework.transaction.support.TransactionTemplate settleSavepoint;
 
+    /**
+     * {@code transactions}: the outcome, its attempt and what the transport does when a delivery settles commit together
+     * (null: each statement on its own, for tests of the engine alone).
+     */
     public OutboundDispatcher(JdbcClient jdbc, OutboundDeliveries deliveries, List<OutboundTransport> transports, DeliveryGate gate,
-            RetrySchedule retries, Duration lease, Duration pollInterval, MeterRegistry meters) {
+            RetrySchedule retries, Duration lease, Duration pollInterval, MeterRegistry meters,
+            org.springframework.transaction.PlatformTransactionManager transactions) {
         this.jdbc = jdbc;
+        if (transactions != null) {
+            this.outcomeTransaction = new org.springframework.transaction.support.TransactionTemplate(transactions);
+            this.settleSavepoint = new org.springframework.transaction.support.TransactionTemplate(transactions);
+            this.settleSavepoint.setPropagationBehavior(org.springframework.transaction.TransactionDefinition.PROPAGATION_NESTED);
+        } else {
+            this.outcomeTransaction = null;
+            this.settleSavepoint = null;
+        }
         this.gate = gate;
         this.retries = retries;
         this.lease = lease;
@@ -233,7 +248,13 @@ public class OutboundDispatcher implements AutoCloseable {
         }
         int millis = (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
         try {
-            record(delivery, outcome, millis);
+            DeliveryOutcome recorded = outcome;
+            if (outcomeTransaction == null) {
+                record(delivery, recorded, millis);
+            } else {
+                // One commit for the outcome, its attempt and the transport's follow-up, not one each.
+                outcomeTransaction.executeWithoutResult(status -> record(delivery, recorded, millis));
+            }
         } catch (RuntimeException e) {
             // The lease runs out and the delivery is sent again: the documented repeat, with the same id.
             log.warn("Could not record the outcome of delivery {}: {}", delivery.deliveryId(), e.toString());
@@ -270,7 +291,12 @@ public class OutboundDispatcher implements AutoCloseable {
 
     private void settle(OutboundDelivery delivery, String errorCode, boolean retryable) {
         try {
-            transports.get(delivery.channel()).settled(delivery, errorCode, retryable);
+            if (settleSavepoint != null && org.springframework.transaction.support.TransactionSynchronizationManager.isActualTransactionActive()) {
+                // Behind a savepoint: a follow-up that fails must not take the recorded outcome down with it.
+                settleSavepoint.executeWithoutResult(status -> transports.get(delivery.channel()).settled(delivery, errorCode, retryable));
+            } else {
+                transports.get(delivery.channel()).settled(delivery, errorCode, retryable);
+            }
         } catch (RuntimeException e) {
             log.warn("The {} transport could not follow up delivery {}: {}", delivery.channel(), delivery.deliveryId(), e.toString());
         }

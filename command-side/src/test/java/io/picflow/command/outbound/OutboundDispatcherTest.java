@@ -66,7 +66,7 @@ class OutboundDispatcherTest {
 
     private OutboundDispatcher node(RetrySchedule retries, DeliveryGate gate) {
         OutboundDispatcher dispatcher = new OutboundDispatcher(jdbc, deliveries, List.of(provider), gate, retries, Duration.ofMinutes(5),
-                Duration.ofMillis(200), null);
+                Duration.ofMillis(200), null, null);
         dispatchers.add(dispatcher);
         return dispatcher;
     }

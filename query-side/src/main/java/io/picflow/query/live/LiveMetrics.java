@@ -40,7 +40,8 @@ final class LiveMetrics {
         slowClosed.increment();
     }
 
+    /** A frame written before its clock said it was appended (another node's clock ahead of this one's) counts as 0. */
     void latency(Duration appendToWire) {
-        latency.record(appendToWire);
+        latency.record(appendToWire.isNegative() ? Duration.ZERO : appendToWire);
     }
 }

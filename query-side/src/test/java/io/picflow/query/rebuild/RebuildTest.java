@@ -217,7 +217,7 @@ class RebuildTest extends QuerySideTest {
         HttpResponse<String> unknown = api().send("POST", "/api/admin/projections/live-feed/rebuild", TestTokens.admin("ops"),
                 java.net.http.HttpRequest.BodyPublishers.noBody());
         assertThat(unknown.statusCode()).isEqualTo(404);
-        assertThat(unknown.body()).contains("downloads, images, favorites, users, image-search, cache");
+        assertThat(unknown.body()).contains("downloads, images, favorites, users, notification-inbox, image-search, cache");
         assertThat(api().get("/api/admin/projections/users/rebuild/nope", TestTokens.admin("ops")).statusCode()).isEqualTo(404);
     }
 
