@@ -23,7 +23,6 @@ import org.springframework.mail.MailException;
 import org.springframework.mail.MailSendException;
 import org.springframework.mail.javamail.JavaMailSender;
 import org.springframework.mail.javamail.JavaMailSenderImpl;
-import org.springframework.mail.javamail.MimeMessageHelper;
 import org.springframework.stereotype.Component;
 import org.springframework.web.util.HtmlUtils;
 import tools.jackson.databind.JsonNode;
@@ -129,17 +128,23 @@ class EmailTransport implements OutboundTransport {
         String messageId = "<" + sha256(delivery.deliveryId()) + "@picflow>";
         try {
             MimeMessage message = message(messageId);
-            MimeMessageHelper helper = new MimeMessageHelper(message, true, StandardCharsets.UTF_8.name());
-            helper.setFrom(from);
-            helper.setTo(to.get());
-            helper.setSubject(letter.subject());
+            message.setFrom(new jakarta.mail.internet.InternetAddress(from));
+            message.setRecipient(jakarta.mail.Message.RecipientType.TO, new jakarta.mail.internet.InternetAddress(to.get()));
+            message.setSubject(letter.subject(), StandardCharsets.UTF_8.name());
+            message.setSentDate(new java.util.Date());
             String link = null;
             if (letter.unsubscribeFrom() != null) {
                 link = publicUrl + "/api/unsubscribe?t=" + unsubscribe.issue(userId, letter.unsubscribeFrom(), CHANNEL);
                 message.setHeader("List-Unsubscribe", "<" + link + ">");
                 message.setHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
             }
-            helper.setText(text(letter, link), html(letter, link));
+            // Text and HTML as alternatives, built by hand: Spring's MimeMessageHelper loads a MIME type map from the
+            // class path for every message that is not one of its own (ours is, for the Message-ID).
+            jakarta.mail.internet.MimeBodyPart plain = new jakarta.mail.internet.MimeBodyPart();
+            plain.setText(text(letter, link), StandardCharsets.UTF_8.name(), "plain");
+            jakarta.mail.internet.MimeBodyPart html = new jakarta.mail.internet.MimeBodyPart();
+            html.setText(html(letter, link), StandardCharsets.UTF_8.name(), "html");
+            message.setContent(new jakarta.mail.internet.MimeMultipart("alternative", plain, html));
             embedded.bound(EMBEDDED_MAILBOX_LIMIT);
             mail.send(message);
             return new DeliveryOutcome.Sent(messageId, 250, null);
