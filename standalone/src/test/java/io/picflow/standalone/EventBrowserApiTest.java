@@ -56,8 +56,12 @@ class EventBrowserApiTest {
         images.close();
     }
 
-    /** A completed download: who asked, its id, the correlation id of the request, and its events by correlation id. */
-    private record Download(String user, String downloadId, String correlationId, String url, List<JsonNode> chain) {
+    /**
+     * A completed download: who asked, its id, the correlation id of the request, its own events, and everything with
+     * that correlation id (its events, then the DOWNLOAD_COMPLETED notification they caused).
+     */
+    private record Download(String user, String downloadId, String correlationId, String url, List<JsonNode> chain,
+            List<JsonNode> correlated) {
     }
 
     @Test
@@ -87,6 +91,15 @@ class EventBrowserApiTest {
         assertThat(requested.get("sequenceNumber").asLong()).isZero();
         assertThat(requested.get("payload").get("url").asString()).isEqualTo(download.url());
         assertThat(requested.get("payload").get("requestedBy").asString()).isEqualTo(download.user());
+
+        // The chain goes on into the notifications context: the notification its completion caused, by picflow itself.
+        assertThat(download.correlated()).hasSize(chain.size() + 1);
+        JsonNode notification = download.correlated().get(chain.size());
+        assertThat(notification.get("type").asString()).isEqualTo("NotificationCreated");
+        assertThat(notification.get("metaData").get("correlationId").asString()).isEqualTo(download.correlationId());
+        assertThat(notification.get("metaData").get("userId").asString()).isEqualTo("picflow");
+        assertThat(notification.get("payload").get("recipientId").asString()).isEqualTo(download.user());
+        assertThat(notification.get("payload").get("sourceEventId").asString()).isEqualTo(chain.get(chain.size() - 1).get("eventId").asString());
 
         assertThat(page("correlationId=unknown-" + UUID.randomUUID()).get("total").asLong()).isZero();
     }
@@ -128,7 +141,7 @@ class EventBrowserApiTest {
         List<String> paged = new ArrayList<>();
         for (int number = 0; ; number++) {
             JsonNode onePage = page("correlationId=" + download.correlationId() + "&size=3&page=" + number);
-            assertThat(onePage.get("total").asLong()).isEqualTo(chain.size());
+            assertThat(onePage.get("total").asLong()).isEqualTo(download.correlated().size());
             assertThat(onePage.get("page").asInt()).isEqualTo(number);
             assertThat(onePage.get("size").asInt()).isEqualTo(3);
             if (items(onePage).isEmpty()) {
@@ -137,7 +150,7 @@ class EventBrowserApiTest {
             assertThat(items(onePage).size()).isLessThanOrEqualTo(3);
             paged.addAll(ids(items(onePage)));
         }
-        assertThat(paged).isEqualTo(chainIds);
+        assertThat(paged).isEqualTo(ids(download.correlated()));
 
         // Blank parameters are no filter.
         JsonNode everything = page("type=&aggregateId=&correlationId=&from=&to=&size=1");
@@ -202,11 +215,12 @@ class EventBrowserApiTest {
         await().atMost(WAIT).until(() -> json.readTree(api.get(location, token).body()).get("status").asString().equals("COMPLETED"));
 
         JsonNode events = await().atMost(WAIT).until(() -> page("correlationId=" + correlationId), found ->
-                !items(found).isEmpty() && items(found).get(items(found).size() - 1).get("type").asString().equals("ImageDownloadCompleted"));
+                !items(found).isEmpty() && items(found).get(items(found).size() - 1).get("type").asString().equals("NotificationCreated"));
         assertThat(events.get("total").asLong()).isEqualTo(items(events).size());
         assertThat(events.get("page").asInt()).isZero();
         assertThat(events.get("size").asInt()).isEqualTo(EventQuery.DEFAULT_SIZE);
-        return new Download(user, downloadId, correlationId, url, items(events));
+        List<JsonNode> chain = items(events).stream().filter(event -> event.get("aggregateType").asString().equals("ImageDownload")).toList();
+        return new Download(user, downloadId, correlationId, url, chain, items(events));
     }
 
     private JsonNode page(String query) {

@@ -59,9 +59,16 @@ class DeliveryPlanner {
         this.ownTransaction.setPropagationBehavior(org.springframework.transaction.TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     }
 
-    /** The channels that have a provider here. */
+    private volatile Set<String> availableChannels;
+
+    /** The channels that have a provider here (the transports are fixed once the application runs: looked up once). */
     Set<String> availableChannels() {
-        return transports.stream().map(OutboundTransport::channel).collect(Collectors.toSet());
+        Set<String> channels = availableChannels;
+        if (channels == null) {
+            channels = transports.stream().map(OutboundTransport::channel).collect(Collectors.toUnmodifiableSet());
+            availableChannels = channels;
+        }
+        return channels;
     }
 
     /** The recipient's preferences, for {@link #wantsInApp} and {@link #plan}: read once per notification. */

@@ -17,9 +17,18 @@ class NotificationTexts {
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("d MMM yyyy, HH:mm (z)", Locale.ENGLISH);
 
     private final RegisteredUsers users;
+    private final io.picflow.platform.privacy.ErasedUsers erased;
+    /**
+     * Display names by user: a name never changes once registered, and reading it (the user's events, their key,
+     * decryption) cost a third of an email. An erasure is seen at once, on every node: each use asks whether the user
+     * is erased (one primary-key read), and forgets the name if so.
+     */
+    private final com.github.benmanes.caffeine.cache.Cache<String, String> names = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+            .maximumSize(10_000).expireAfterAccess(java.time.Duration.ofMinutes(10)).build();
 
-    NotificationTexts(RegisteredUsers users) {
+    NotificationTexts(RegisteredUsers users, io.picflow.platform.privacy.ErasedUsers erased) {
         this.users = users;
+        this.erased = erased;
     }
 
     String subject(Trigger trigger, String actorId) {
@@ -42,6 +51,19 @@ class NotificationTexts {
     }
 
     private String name(String userId) {
-        return userId == null ? "Someone" : users.displayName(userId).orElse("Someone");
+        if (userId == null) {
+            return "Someone";
+        }
+        if (erased.erasedAt(userId).isPresent()) {
+            names.invalidate(userId);
+            return "Someone";
+        }
+        String cached = names.getIfPresent(userId);
+        if (cached != null) {
+            return cached;
+        }
+        java.util.Optional<String> name = users.displayName(userId);
+        name.ifPresent(found -> names.put(userId, found)); // not an unknown one: they may register in a moment
+        return name.orElse("Someone");
     }
 }
