@@ -52,12 +52,13 @@ class EmailTransport implements OutboundTransport {
     private final PreferencesStore preferences;
     private final EmbeddedMailServer embedded;
     private final ContactVerification verification;
+    private final SmtpConnections connections;
     private final String from;
     private final String publicUrl;
 
     EmailTransport(JavaMailSender mail, UserContacts contacts, JdbcClient jdbc, JsonMapper json, UnsubscribeTokens unsubscribe,
             DeliveryOutcomes outcomes, NotificationTexts texts, PreferencesStore preferences, EmbeddedMailServer embedded,
-            ContactVerification verification, @Value("${picflow.notifications.email.from}") String from,
+            ContactVerification verification, SmtpConnections connections, @Value("${picflow.notifications.email.from}") String from,
             @Value("${picflow.public-url}") String publicUrl) {
         this.mail = mail;
         this.contacts = contacts;
@@ -69,6 +70,7 @@ class EmailTransport implements OutboundTransport {
         this.preferences = preferences;
         this.embedded = embedded;
         this.verification = verification;
+        this.connections = connections;
         this.from = from;
         this.publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
     }
@@ -146,7 +148,7 @@ class EmailTransport implements OutboundTransport {
             html.setText(html(letter, link), StandardCharsets.UTF_8.name(), "html");
             message.setContent(new jakarta.mail.internet.MimeMultipart("alternative", plain, html));
             embedded.bound(EMBEDDED_MAILBOX_LIMIT);
-            mail.send(message);
+            connections.send(message);
             return new DeliveryOutcome.Sent(messageId, 250, null);
         } catch (MessagingException e) {
             return new DeliveryOutcome.Permanent("BAD_MESSAGE", e.getMessage(), null);
