@@ -9,10 +9,7 @@ import jakarta.mail.internet.MimeMessage;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
@@ -127,7 +124,7 @@ class EmailTransport implements OutboundTransport {
                 return new DeliveryOutcome.Permanent("UNKNOWN_KIND", "Unknown email kind " + kind, null);
             }
         }
-        String messageId = "<" + sha256(delivery.deliveryId()) + "@picflow>";
+        String messageId = "<" + io.picflow.command.users.UserIds.sha256(delivery.deliveryId()) + "@picflow>";
         try {
             MimeMessage message = message(messageId);
             message.setFrom(new jakarta.mail.internet.InternetAddress(from));
@@ -250,13 +247,5 @@ class EmailTransport implements OutboundTransport {
             return messaging.getNextException();
         }
         return cause.getCause() == cause ? null : cause.getCause();
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

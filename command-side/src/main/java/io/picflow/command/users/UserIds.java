@@ -43,7 +43,8 @@ public final class UserIds {
         return first.length() + ":" + first + second.length() + ":" + second;
     }
 
-    private static String sha256(String text) {
+    /** The SHA-256 of the text's UTF-8, in hex: the hash the derived ids use (also an email's Message-ID). */
+    public static String sha256(String text) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
