@@ -6,6 +6,7 @@ import io.picflow.platform.admin.ProcessingAdminConfiguration;
 import io.picflow.platform.axon.AxonPostgresConfiguration;
 import io.picflow.platform.diagnostics.TransactionCounting;
 import io.picflow.platform.privacy.PrivacyConfiguration;
+import io.picflow.platform.resilience.ResilienceConfiguration;
 import io.picflow.platform.security.DevTokenController;
 import io.picflow.platform.security.SecurityConfiguration;
 import io.picflow.platform.upcasting.EventUpcasters;
@@ -24,7 +25,8 @@ import org.springframework.context.annotation.PropertySource;
 @Configuration(proxyBeanMethods = false)
 @Import({WebConfiguration.class, ProblemHandlers.class, ProblemResponseWriter.class, ProblemErrorController.class,
         SecurityConfiguration.class, DevTokenController.class, AxonPostgresConfiguration.class, EventUpcasters.class,
-        EventBrowserConfiguration.class, ProcessingAdminConfiguration.class, PrivacyConfiguration.class})
+        EventBrowserConfiguration.class, ProcessingAdminConfiguration.class, PrivacyConfiguration.class,
+        ResilienceConfiguration.class})
 @PropertySource("classpath:picflow-platform.properties")
 public class PlatformConfiguration {
 

@@ -133,6 +133,7 @@ class PostgresCrashIT {
                     crashUnderLoadAndCheck(postgres, service, images, elasticsearch + "/" + searchAlias);
                 } catch (AssertionError | RuntimeException e) {
                     e.addSuppressed(new AssertionError("the service's log ends with:\n" + service.logTail()));
+                    e.addSuppressed(new AssertionError("the service's unhandled errors:\n" + service.logExcerpts("Unhandled error", 80)));
                     throw e;
                 }
                 assertThat(service.stop()).as("exit code after SIGTERM").isIn(0, 143);

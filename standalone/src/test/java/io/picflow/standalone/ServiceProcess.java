@@ -94,6 +94,22 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** Each log line containing {@code marker}, with the {@code after} lines that follow it (its stack trace). */
+    String logExcerpts(String marker, int after) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            StringBuilder excerpts = new StringBuilder();
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).contains(marker)) {
+                    lines.subList(i, Math.min(lines.size(), i + 1 + after)).forEach(line -> excerpts.append(line).append('\n'));
+                }
+            }
+            return excerpts.length() == 0 ? "(no line contains " + marker + ")" : excerpts.toString();
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
     @Override
     public void close() {
         process.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -1,28 +1,27 @@
 package io.picflow.command.outbound;
 
+import java.time.Duration;
+import java.util.List;
+
 /**
- * Whether a target (a provider, an endpoint) may be tried now: the hook a circuit breaker plugs into. While a
- * target's gate is shut, its due deliveries are held ({@code PROVIDER_UNAVAILABLE}) until the gate says when to
- * look again, and nothing is sent to it. The engine reports every attempt's outcome, so that a breaker can count.
+ * Whether a delivery may be tried now: the hook the circuit breakers plug into ({@link BreakerGate}). While every
+ * breaker a delivery could go through is open, it is held ({@code PROVIDER_UNAVAILABLE}) until the first of them lets a
+ * trial call through, and nothing is sent. The transports count their calls' outcomes into their breakers themselves
+ * ({@link ProviderCalls}): only they know which failures are the provider's and which are about one message.
  */
 public interface DeliveryGate {
 
-    /** Always open: the engine's default, before any breaker exists. */
+    /** Always open: for tests of the engine alone. */
     DeliveryGate OPEN = new DeliveryGate() {
     };
 
-    default boolean permits(String target) {
+    /** {@code breakers}: the delivery's, in the order its transport tries them. */
+    default boolean permits(List<String> breakers) {
         return true;
     }
 
-    /** How long to hold a delivery whose target's gate is shut. */
-    default java.time.Duration retryIn(String target) {
-        return java.time.Duration.ofSeconds(30);
-    }
-
-    default void succeeded(String target) {
-    }
-
-    default void failed(String target, DeliveryOutcome.Transient failure) {
+    /** How long to hold a delivery whose breakers are all open. */
+    default Duration retryIn(List<String> breakers) {
+        return Duration.ofSeconds(30);
     }
 }

@@ -16,6 +16,13 @@ public sealed interface DeliveryOutcome {
     record Transient(String code, String message, Integer statusCode, Duration retryAfter) implements DeliveryOutcome {
     }
 
+    /**
+     * Not tried: the provider's circuit breaker is open (every provider of the delivery's, when it has a fallback). The
+     * delivery is held ({@code PROVIDER_UNAVAILABLE}) for {@code retryIn}, and this does not count as an attempt.
+     */
+    record ProviderUnavailable(String provider, Duration retryIn) implements DeliveryOutcome {
+    }
+
     /** It never will (a 5xx SMTP reply, a refused address, a payload the provider rejects). */
     record Permanent(String code, String message, Integer statusCode) implements DeliveryOutcome {
     }

@@ -15,7 +15,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * The outbound delivery engine (ADR 0016): the record, the dispatcher that sends through every
- * {@link OutboundTransport} bean, the gate (a {@link DeliveryGate} bean if one exists, open otherwise), and the
+ * {@link OutboundTransport} bean, the gate on the circuit breakers ({@link BreakerGate}), and the
  * retention of finished deliveries.
  */
 @Configuration(proxyBeanMethods = false)
@@ -28,7 +28,7 @@ class OutboundConfiguration {
 
     @Bean(destroyMethod = "close")
     OutboundDispatcher outboundDispatcher(JdbcClient jdbc, OutboundDeliveries deliveries, ObjectProvider<OutboundTransport> transports,
-            ObjectProvider<DeliveryGate> gate, WakeUpListener wakeUps, MeterRegistry meters,
+            io.picflow.platform.resilience.Breakers breakers, WakeUpListener wakeUps, MeterRegistry meters,
             @Value("${picflow.outbound.retry.first:10s}") Duration first,
             @Value("${picflow.outbound.retry.max:1h}") Duration max,
             @Value("${picflow.outbound.retry.give-up-after:24h}") Duration giveUpAfter,
@@ -36,7 +36,7 @@ class OutboundConfiguration {
             @Value("${picflow.outbound.poll-interval:10s}") Duration pollInterval,
             org.springframework.transaction.PlatformTransactionManager transactions) {
         OutboundDispatcher dispatcher = new OutboundDispatcher(jdbc, deliveries, transports.orderedStream().toList(),
-                gate.getIfAvailable(() -> DeliveryGate.OPEN), new RetrySchedule(first, max, giveUpAfter), lease, pollInterval, meters, transactions);
+                new BreakerGate(breakers), new RetrySchedule(first, max, giveUpAfter), lease, pollInterval, meters, transactions);
         wakeUps.subscribe(OutboundDeliveries.WAKE_UP_CHANNEL, dispatcher::wakeUp);
         return dispatcher;
     }

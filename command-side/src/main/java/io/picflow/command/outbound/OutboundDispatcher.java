@@ -220,31 +220,22 @@ public class OutboundDispatcher implements AutoCloseable {
             count(delivery, "lease-lost");
             return;
         }
-        if (!gate.permits(delivery.target())) {
-            Duration retryIn = gate.retryIn(delivery.target());
-            // Held while the gate is shut, but not for ever: past its give-up age it fails like any other.
-            boolean tooOld = delivery.createdAt().plus(retries.giveUpAfter()).isBefore(java.time.Instant.now().plus(retryIn));
-            jdbc.sql("UPDATE outbound_delivery SET status = CASE WHEN :tooOld THEN 'FAILED' ELSE 'HELD' END, "
-                            + "reason = CASE WHEN :tooOld THEN NULL ELSE 'PROVIDER_UNAVAILABLE' END, "
-                            + "error_code = CASE WHEN :tooOld THEN 'PROVIDER_UNAVAILABLE' ELSE error_code END, "
-                            + "retryable = CASE WHEN :tooOld THEN true ELSE retryable END, attempts = attempts - 1, "
-                            + "due_at = now() + make_interval(secs => :wait), lease_owner = NULL, lease_until = NULL, updated_at = now() "
-                            + "WHERE delivery_id = :id AND lease_owner = :node AND attempts = :attempt")
-                    .param("tooOld", tooOld).param("wait", retryIn.toMillis() / 1000.0).param("id", delivery.deliveryId())
-                    .param("node", node).param("attempt", delivery.attempt()).update();
-            if (tooOld) {
-                settle(delivery, "PROVIDER_UNAVAILABLE", true);
-            }
-            count(delivery, "gated");
+        OutboundTransport transport = transports.get(delivery.channel());
+        if (!gate.permits(transport.breakersFor(delivery.target()))) {
+            hold(delivery, gate.retryIn(transport.breakersFor(delivery.target())));
             return;
         }
         long began = System.nanoTime();
         DeliveryOutcome outcome;
         try {
-            outcome = transports.get(delivery.channel()).send(delivery);
+            outcome = transport.send(delivery);
         } catch (RuntimeException bug) {
             log.error("The {} transport failed on delivery {}", delivery.channel(), delivery.deliveryId(), bug);
             outcome = new DeliveryOutcome.Transient("INTERNAL", "The transport failed: " + bug.getClass().getSimpleName(), null, null);
+        }
+        if (outcome instanceof DeliveryOutcome.ProviderUnavailable unavailable) {
+            hold(delivery, unavailable.retryIn()); // its breaker opened between the gate and the send
+            return;
         }
         int millis = (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
         try {
@@ -261,9 +252,28 @@ public class OutboundDispatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * Held ({@code PROVIDER_UNAVAILABLE}) for {@code retryIn}, without counting the attempt: its provider's breaker is
+     * open. Not for ever: past its give-up age it fails like any other.
+     */
+    private void hold(OutboundDelivery delivery, Duration retryIn) {
+        boolean tooOld = delivery.createdAt().plus(retries.giveUpAfter()).isBefore(java.time.Instant.now().plus(retryIn));
+        jdbc.sql("UPDATE outbound_delivery SET status = CASE WHEN :tooOld THEN 'FAILED' ELSE 'HELD' END, "
+                        + "reason = CASE WHEN :tooOld THEN NULL ELSE 'PROVIDER_UNAVAILABLE' END, "
+                        + "error_code = CASE WHEN :tooOld THEN 'PROVIDER_UNAVAILABLE' ELSE error_code END, "
+                        + "retryable = CASE WHEN :tooOld THEN true ELSE retryable END, attempts = attempts - 1, "
+                        + "due_at = now() + make_interval(secs => :wait), lease_owner = NULL, lease_until = NULL, updated_at = now() "
+                        + "WHERE delivery_id = :id AND lease_owner = :node AND attempts = :attempt")
+                .param("tooOld", tooOld).param("wait", retryIn.toMillis() / 1000.0).param("id", delivery.deliveryId())
+                .param("node", node).param("attempt", delivery.attempt()).update();
+        if (tooOld) {
+            settle(delivery, "PROVIDER_UNAVAILABLE", true);
+        }
+        count(delivery, "gated");
+    }
+
     private void record(OutboundDelivery delivery, DeliveryOutcome outcome, int millis) {
         if (outcome instanceof DeliveryOutcome.Sent sent) {
-            gate.succeeded(delivery.target());
             boolean settled = update(delivery, "SENT", null, null, null, null, sent.providerId(), Duration.ZERO);
             attempt(delivery, "SENT", sent.statusCode(), millis, sent.detail());
             if (settled) {
@@ -276,7 +286,6 @@ public class OutboundDispatcher implements AutoCloseable {
                 settle(delivery, permanent.code(), false);
             }
         } else if (outcome instanceof DeliveryOutcome.Transient failure) {
-            gate.failed(delivery.target(), failure);
             Duration delay = retries.delayBefore(delivery.attempt() + 1, failure.retryAfter());
             boolean tooOld = delivery.createdAt().plus(retries.giveUpAfter()).isBefore(java.time.Instant.now().plus(delay));
             boolean settled = update(delivery, tooOld ? "FAILED" : "PENDING", failure.code(), failure.message(), true, null, null, delay);

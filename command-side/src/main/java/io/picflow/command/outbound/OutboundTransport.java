@@ -15,6 +15,15 @@ public interface OutboundTransport {
         return 8;
     }
 
+    /**
+     * The circuit breakers ({@code io.picflow.platform.resilience.Breakers}) a delivery to {@code target} may go
+     * through, in the order tried: while every one of them is open, the dispatcher holds the delivery without
+     * claiming an attempt. By default the target's own name ({@code smtp}, {@code fcm}, ...).
+     */
+    default java.util.List<String> breakersFor(String target) {
+        return java.util.List.of(target);
+    }
+
     /** Sends it; never throws for a failure of the provider's: that is an outcome. */
     DeliveryOutcome send(OutboundDelivery delivery);
 

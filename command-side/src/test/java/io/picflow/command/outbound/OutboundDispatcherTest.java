@@ -167,12 +167,12 @@ class OutboundDispatcherTest {
         AtomicBoolean open = new AtomicBoolean(false);
         node(FAST, new DeliveryGate() {
             @Override
-            public boolean permits(String target) {
+            public boolean permits(java.util.List<String> breakers) {
                 return open.get();
             }
 
             @Override
-            public Duration retryIn(String target) {
+            public Duration retryIn(java.util.List<String> breakers) {
                 return Duration.ofMillis(200);
             }
         });

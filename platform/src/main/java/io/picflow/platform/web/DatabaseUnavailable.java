@@ -29,7 +29,7 @@ final class DatabaseUnavailable {
                     || cause instanceof TransactionSystemException) {
                 return true;
             }
-            if (cause instanceof SQLException sql && isUnavailableState(sql.getSQLState())) {
+            if (cause instanceof SQLException sql && (isUnavailableState(sql.getSQLState()) || isClosedByPool(sql))) {
                 return true;
             }
         }
@@ -39,6 +39,14 @@ final class DatabaseUnavailable {
     /** SQLSTATE class 08 (connection exception), 57P01..57P03 (shutting down, crash shutdown, cannot connect now). */
     private static boolean isUnavailableState(String state) {
         return state != null && (state.startsWith("08") || state.startsWith("57P"));
+    }
+
+    /**
+     * HikariCP's answer to a statement on a connection it has already evicted as broken (another statement on it met
+     * the outage first): no SQLSTATE, only this message.
+     */
+    private static boolean isClosedByPool(SQLException sql) {
+        return sql.getSQLState() == null && "Connection is closed".equals(sql.getMessage());
     }
 
     static String describe(Throwable failure) {
