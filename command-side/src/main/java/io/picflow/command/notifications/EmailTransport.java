@@ -3,6 +3,8 @@ package io.picflow.command.notifications;
 import io.picflow.command.outbound.DeliveryOutcome;
 import io.picflow.command.outbound.OutboundDelivery;
 import io.picflow.command.outbound.OutboundTransport;
+import io.picflow.command.outbound.ProviderCalls;
+import io.picflow.platform.resilience.Breakers;
 import io.picflow.command.users.UserContacts;
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
@@ -30,7 +32,8 @@ import tools.jackson.databind.json.JsonMapper;
  * window, or a verification code. The address is looked up when sending (a changed or erased one is not written
  * to), and only a verified one receives notifications. The {@code Message-ID} is derived from the delivery's id:
  * the one repeat the engine allows is recognisable as such. A 5xx reply fails for good; a 4xx reply, a refused
- * connection or a timeout is retried with backoff.
+ * connection or a timeout is retried with backoff. Calls go through the {@code smtp} circuit breaker: while the server
+ * is down, mail waits as held ({@code PROVIDER_UNAVAILABLE}) instead of each delivery finding out on its own.
  */
 @Component
 class EmailTransport implements OutboundTransport {
@@ -50,12 +53,13 @@ class EmailTransport implements OutboundTransport {
     private final EmbeddedMailServer embedded;
     private final ContactVerification verification;
     private final SmtpConnections connections;
+    private final Breakers breakers;
     private final String from;
     private final String publicUrl;
 
     EmailTransport(JavaMailSender mail, UserContacts contacts, JdbcClient jdbc, JsonMapper json, UnsubscribeTokens unsubscribe,
             DeliveryOutcomes outcomes, NotificationTexts texts, PreferencesStore preferences, EmbeddedMailServer embedded,
-            ContactVerification verification, SmtpConnections connections, @Value("${picflow.notifications.email.from}") String from,
+            ContactVerification verification, SmtpConnections connections, Breakers breakers, @Value("${picflow.notifications.email.from}") String from,
             @Value("${picflow.public-url}") String publicUrl) {
         this.mail = mail;
         this.contacts = contacts;
@@ -68,6 +72,7 @@ class EmailTransport implements OutboundTransport {
         this.embedded = embedded;
         this.verification = verification;
         this.connections = connections;
+        this.breakers = breakers;
         this.from = from;
         this.publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
     }
@@ -125,8 +130,8 @@ class EmailTransport implements OutboundTransport {
             }
         }
         String messageId = "<" + io.picflow.command.users.UserIds.sha256(delivery.deliveryId()) + "@picflow>";
+        MimeMessage message = message(messageId);
         try {
-            MimeMessage message = message(messageId);
             message.setFrom(new jakarta.mail.internet.InternetAddress(from));
             message.setRecipient(jakarta.mail.Message.RecipientType.TO, new jakarta.mail.internet.InternetAddress(to.get()));
             message.setSubject(letter.subject(), StandardCharsets.UTF_8.name());
@@ -145,13 +150,27 @@ class EmailTransport implements OutboundTransport {
             html.setText(html(letter, link), StandardCharsets.UTF_8.name(), "html");
             message.setContent(new jakarta.mail.internet.MimeMultipart("alternative", plain, html));
             embedded.bound(EMBEDDED_MAILBOX_LIMIT);
-            connections.send(message);
-            return new DeliveryOutcome.Sent(messageId, 250, null);
         } catch (MessagingException e) {
             return new DeliveryOutcome.Permanent("BAD_MESSAGE", e.getMessage(), null);
-        } catch (MailException e) {
-            return classify(e);
         }
+        return ProviderCalls.through(breakers, DeliveryPlanner.SMTP, () -> {
+            try {
+                connections.send(message);
+                return new DeliveryOutcome.Sent(messageId, 250, null);
+            } catch (MailException e) {
+                return classify(e);
+            }
+        }, EmailTransport::serverFailure);
+    }
+
+    /**
+     * What counts against the {@code smtp} breaker: the server unreachable, slow, refusing our credentials, or saying
+     * it is unavailable (421). A reply about one recipient or one message (a 4xx or 5xx to RCPT or DATA) is a working
+     * server's answer.
+     */
+    static boolean serverFailure(DeliveryOutcome outcome) {
+        return outcome instanceof DeliveryOutcome.Transient failure
+                && (!"SMTP_DEFERRED".equals(failure.code()) || Integer.valueOf(421).equals(failure.statusCode()));
     }
 
     private DeliveryTiming timing(String userId) {

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.picflow.devservices.TestServices;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.picflow.platform.axon.SchemaHistories;
+import io.picflow.platform.resilience.Breakers;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -200,5 +202,41 @@ class OutboundDispatcherTest {
         assertThat(deliveries.find("old")).isEmpty();
         assertThat(deliveries.attempts("old")).isEmpty();
         assertThat(deliveries.find("young")).isPresent();
+    }
+
+    @Test
+    void a_provider_that_keeps_failing_opens_its_breaker_its_deliveries_wait_untried_and_each_is_sent_once_when_it_is_back() {
+        Breakers breakers = new Breakers(Breakers.config(Duration.ofSeconds(5), Duration.ofSeconds(10)), new SimpleMeterRegistry(),
+                java.time.Clock.systemUTC());
+        AtomicBoolean down = new AtomicBoolean(true);
+        AtomicInteger reached = new AtomicInteger(); // calls that got past the breaker to the provider
+        provider.answer = delivery -> ProviderCalls.through(breakers, "provider", () -> {
+            reached.incrementAndGet();
+            return down.get() ? new DeliveryOutcome.Transient("DOWN", "503", 503, null)
+                    : new DeliveryOutcome.Sent("p-" + delivery.deliveryId(), 200, "ok");
+        });
+        node(new RetrySchedule(Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMinutes(1)), new BreakerGate(breakers));
+        for (int i = 0; i < 30; i++) {
+            record("d" + i, null);
+        }
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> !breakers.retryIn("provider").isZero());
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql("SELECT count(*) FROM outbound_delivery WHERE reason = "
+                + "'PROVIDER_UNAVAILABLE' AND status = 'HELD'").query(Integer.class).single() > 0);
+        // Calls that passed the breaker just before it opened finish; then nothing more reaches the provider.
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql("SELECT count(*) FROM outbound_attempt").query(Integer.class)
+                .single() == reached.get());
+        int reachedWhileOpen = reached.get();
+        record("late", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "PROVIDER_UNAVAILABLE".equals(deliveries.find("late").orElseThrow().reason()));
+        assertThat(deliveries.find("late").orElseThrow().attempts()).as("a hold is not an attempt").isZero();
+        assertThat(reached.get()).isEqualTo(reachedWhileOpen);
+
+        down.set(false);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.sql("SELECT count(*) FROM outbound_delivery WHERE status = 'SENT'")
+                .query(Integer.class).single() == 31);
+        assertThat(provider.accepted).hasSize(31).doesNotHaveDuplicates();
+        assertThat(breakers.get("provider").getState()).isEqualTo(io.github.resilience4j.circuitbreaker.CircuitBreaker.State.CLOSED);
     }
 }
