@@ -1,5 +1,6 @@
 package io.picflow.command.downloads.fetch;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -57,6 +58,8 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     private static final Duration REPORT_DRAIN = Duration.ofSeconds(5);
     /** How soon a pause or cancel handled on another node reaches a fetch running here. */
     private static final Duration STOP_CHECK_INTERVAL = Duration.ofSeconds(1);
+    /** The shortest hold for an open host breaker: its wait may end a few milliseconds after we computed it. */
+    private static final Duration MIN_HOST_HOLD = Duration.ofMillis(200);
 
     private final HttpFetcher fetcher;
     private final ImageInspector inspector;
@@ -76,10 +79,14 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     private final ScheduledExecutorService heartbeatTimer;
     private final CommandGateway commands;
     private final Counter takenOver;
+    private final HostBreakers hostBreakers;
+    private final ScheduledExecutorService hostWaitTimer;
+    private final HostWaits hostWaits;
 
     public DownloadFetchWorker(CommandGateway commands, DownloadsProperties properties, MeterRegistry meters, JdbcClient jdbc,
-            PlatformTransactionManager transactions) {
+            PlatformTransactionManager transactions, HostBreakers hostBreakers) {
         this.commands = commands;
+        this.hostBreakers = hostBreakers;
         this.heartbeats = new FetchHeartbeats(jdbc, properties.heartbeatStaleAfter());
         this.heartbeatTimer = Executors.newSingleThreadScheduledExecutor(named("picflow-fetch-heartbeat"));
         this.meters = meters;
@@ -92,6 +99,9 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         this.reports = new DownloadReports(commands, transactions, REPORT_LANES, REPORT_LINGER, named("picflow-report"));
         this.processing = Executors.newFixedThreadPool(properties.processingThreads(), named("picflow-process"));
         this.scheduler = new FetchScheduler(properties.globalConcurrency(), properties.perHostConcurrency(), threads, this::run);
+        this.hostWaitTimer = Executors.newSingleThreadScheduledExecutor(named("picflow-host-wait"));
+        this.hostWaits = new HostWaits(hostWaitTimer, this::wakeFromHostWait);
+        hostBreakers.onClosed(hostWaits::release);
         this.takenOver = Counter.builder("picflow.downloads.fetches.taken.over")
                 .description("Fetches of nodes that stopped beating, expired by this node so that they are retried").register(meters);
         this.bytesFetched = Counter.builder("picflow.downloads.bytes.fetched").baseUnit("bytes")
@@ -100,6 +110,8 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
                 .description("Fetches running now").register(meters);
         Gauge.builder("picflow.downloads.fetches.queued", scheduler, FetchScheduler::waitingCount)
                 .description("Fetches waiting for a free slot").register(meters);
+        Gauge.builder("picflow.downloads.fetches.held", hostWaits, HostWaits::size)
+                .description("Fetches waiting for their host's circuit breaker to let calls through again").register(meters);
         // Last: the first beat runs at once, on another thread, and needs every field above.
         heartbeatTimer.scheduleWithFixedDelay(this::beatSafely, 0, properties.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
         heartbeatTimer.scheduleWithFixedDelay(this::obeyStopsSafely, STOP_CHECK_INTERVAL.toMillis(), STOP_CHECK_INTERVAL.toMillis(),
@@ -252,6 +264,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
 
     private void stop(String downloadId) {
         scheduler.withdraw(downloadId);
+        hostWaits.withdraw(downloadId);
         Active stopped = active.remove(downloadId);
         if (stopped != null) {
             stopped.cancellation().cancel();
@@ -269,9 +282,16 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
             return;
         }
         HttpFetcher.Cancellation cancellation = mine.cancellation();
+        PartialDownload partial = new PartialDownload(library.partialDirectory(), job.downloadId(), job.fetch());
+        String host = HostBreakers.keyOf(job.url());
+        // From here to the try nothing may throw: a trial call of a half-open breaker must be given back or counted.
+        HostBreakers.Call call = hostBreakers.tryCall(host);
+        if (call == null) {
+            holdForHost(job, host);
+            return;
+        }
         mine.runningSince().compareAndSet(null, Instant.now());
         MDC.put("correlationId", job.correlationId());
-        PartialDownload partial = new PartialDownload(library.partialDirectory(), job.downloadId(), job.fetch());
         boolean handedOver = false;
         try {
             partial.adoptEarlier();
@@ -284,6 +304,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
                     reports.sendProgress(job, new RecordFetchProgress(job.downloadId(), job.fetch(), bytes, total));
                 }
             }, cancellation);
+            call.answered();
             // From here on the bytes are this fetch's own: a later fetch of the download cannot touch them.
             Path owned = partial.handOver();
             reports.send(job, new RecordImageFetched(job.downloadId(), job.fetch(), fetched.bytes(), fetched.contentType(),
@@ -293,6 +314,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         } catch (HttpFetcher.Cancelled stopped) {
             outcome("stopped", "none");
         } catch (FetchFailure failure) {
+            call.failed(failure);
             if (!failure.retryable()) {
                 partial.discard();
             }
@@ -300,10 +322,40 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
         } catch (IOException | RuntimeException unexpected) {
             failedUnexpectedly(job, unexpected);
         } finally {
+            call.release(); // unless counted above: stopped, or our own failure, says nothing about the host
             if (!handedOver) {
                 active.remove(job.downloadId(), mine);
             }
             MDC.remove("correlationId");
+        }
+    }
+
+    /**
+     * The host's breaker is open: the fetch waits, still this node's and still queued as far as the watchdog and the
+     * heartbeat go, and no request, failure or attempt is spent on the host. It is tried again once the breaker's wait
+     * is over; while the breaker is half-open with its trial calls taken, until the trials close it (which wakes it at
+     * once) or for another wait at most.
+     */
+    private void holdForHost(FetchJob job, String host) {
+        Duration delay = hostBreakers.stateOf(host) == CircuitBreaker.State.OPEN
+                ? hostBreakers.retryIn(host) : hostBreakers.waitInOpen();
+        if (delay.compareTo(MIN_HOST_HOLD) < 0) {
+            delay = MIN_HOST_HOLD;
+        }
+        log.debug("Download {} fetch {}: host {} is failing (its circuit breaker is open); waiting {}", job.downloadId(),
+                job.fetch(), host, delay);
+        hostWaits.hold(job, host, delay);
+        CircuitBreaker.State now = hostBreakers.stateOf(host);
+        if (now == null || now == CircuitBreaker.State.CLOSED) {
+            hostWaits.release(host); // closed (or evicted) between our asking and holding: its wake-up may have been missed
+        }
+    }
+
+    /** A held fetch queues for a slot again, unless it was stopped or superseded meanwhile. */
+    private void wakeFromHostWait(FetchJob job) {
+        Active current = active.get(job.downloadId());
+        if (current != null && current.fetch() == job.fetch() && !current.cancellation().isCancelled()) {
+            scheduler.submit(job);
         }
     }
 
@@ -393,6 +445,7 @@ public class DownloadFetchWorker implements FetchWorker, DisposableBean {
     public void destroy() {
         active.values().forEach(running -> running.cancellation().cancel());
         heartbeatTimer.shutdownNow();
+        hostWaitTimer.shutdownNow();
         threads.shutdownNow();
         processing.shutdownNow();
         reports.close(REPORT_DRAIN);
