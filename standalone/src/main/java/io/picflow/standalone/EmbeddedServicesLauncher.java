@@ -114,6 +114,8 @@ class EmbeddedServicesLauncher implements ApplicationListener<ApplicationEvent> 
                 && !configured(environment, "picflow.security.jwt-secret", "PICFLOW_JWT_SECRET");
         if (generatedSecret) {
             provided.put("picflow.security.jwt-secret", secretIn(dataDirectory));
+            // The embedded run's dev outbox stands in for the SMS and push providers: those channels work here.
+            provided.put("picflow.notifications.available-channels", "in_app,email,sms,push");
         }
         // Last: anything the user configured (arguments, environment, application.yml) still wins.
         environment.getPropertySources().addLast(new MapPropertySource("picflow-embedded-services", provided));

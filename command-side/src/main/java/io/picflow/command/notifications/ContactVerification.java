@@ -17,7 +17,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Verification of a new address: a 6-digit code, valid for 15 minutes and 5 tries, at most 3 codes per user an hour
  * (counted in PostgreSQL, across nodes). Only the code's hash is stored. The code goes out as a delivery of the
- * address's channel (email now; SMS once it has a provider, until then the delivery is skipped).
+ * address's channel: email, or SMS for a phone (skipped where that channel has no provider).
  */
 @Component
 class ContactVerification {
@@ -69,7 +69,7 @@ class ContactVerification {
         jdbc.sql("INSERT INTO contact_code_sent (user_id, sent_at) VALUES (:user, now())").param("user", userId).update();
         String channel = "phone".equals(kind) ? PreferencesDocument.SMS : PreferencesDocument.EMAIL;
         boolean available = planner.availableChannels().contains(channel);
-        // The plain code only in a delivery that will be sent, and only until it settles (EmailTransport.settled).
+        // The plain code only in a delivery that will be sent, and only until it settles (redact).
         var payload = json.createObjectNode().put("kind", "verification").put("userId", userId).put("address", address);
         if (available) {
             payload.put("code", code);
@@ -124,6 +124,15 @@ class ContactVerification {
     void erase(String userId) {
         jdbc.sql("DELETE FROM contact_code WHERE user_id = :user").param("user", userId).update();
         jdbc.sql("DELETE FROM contact_code_sent WHERE user_id = :user").param("user", userId).update();
+    }
+
+    /**
+     * Called by the channel's transport once the code's delivery settled (sent, or failed for good): the plain code
+     * lived in the payload only until then; from now on only its hash exists.
+     */
+    void redact(String deliveryId) {
+        jdbc.sql("UPDATE outbound_delivery SET payload = '{\"kind\":\"verification\",\"redacted\":true}' WHERE delivery_id = :id")
+                .param("id", deliveryId).update();
     }
 
     /** Whether the delivery still carries the user's current code (not superseded by a newer one, not expired). */

@@ -1,5 +1,7 @@
 package io.picflow.command.notifications;
 
+import io.picflow.command.devices.Device;
+import io.picflow.command.devices.Devices;
 import io.picflow.command.outbound.OutboundDeliveries;
 import io.picflow.command.outbound.OutboundDeliveries.NewDelivery;
 import io.picflow.command.outbound.OutboundTransport;
@@ -42,11 +44,13 @@ class DeliveryPlanner {
     private final Clock clock;
     private final ObjectProvider<OutboundTransport> transports;
     private final int hourlyEmailCap;
+    private final SmsDailyCap smsDailyCap;
+    private final Devices devices;
     private final org.springframework.transaction.support.TransactionTemplate ownTransaction;
 
     DeliveryPlanner(OutboundDeliveries deliveries, PreferencesStore preferences, UserContacts contacts, JdbcClient jdbc, JsonMapper json, Clock clock, ObjectProvider<OutboundTransport> transports,
-            @Value("${picflow.notifications.email.hourly-cap:20}") int hourlyEmailCap,
-            org.springframework.transaction.PlatformTransactionManager transactions) {
+            @Value("${picflow.notifications.email.hourly-cap:20}") int hourlyEmailCap, SmsDailyCap smsDailyCap,
+            org.springframework.transaction.PlatformTransactionManager transactions, Devices devices) {
         this.deliveries = deliveries;
         this.preferences = preferences;
         this.contacts = contacts;
@@ -55,6 +59,8 @@ class DeliveryPlanner {
         this.clock = clock;
         this.transports = transports;
         this.hourlyEmailCap = hourlyEmailCap;
+        this.smsDailyCap = smsDailyCap;
+        this.devices = devices;
         this.ownTransaction = new org.springframework.transaction.support.TransactionTemplate(transactions);
         this.ownTransaction.setPropagationBehavior(org.springframework.transaction.TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     }
@@ -93,6 +99,8 @@ class DeliveryPlanner {
                 skip(deliveryId, channel, notification, "PREFERENCE_OFF");
             } else if (!available.contains(channel)) {
                 skip(deliveryId, channel, notification, "CHANNEL_UNAVAILABLE");
+            } else if (channel.equals(PreferencesDocument.PUSH)) {
+                planPush(notification, settings, timing, now);
             } else if (!hasVerifiedAddress(notification.recipientId(), channel)) {
                 skip(deliveryId, channel, notification, "NO_VERIFIED_ADDRESS");
             } else if (!"off".equals(settings.digest())) {
@@ -103,6 +111,11 @@ class DeliveryPlanner {
                     // The cap counts the hour the email goes in (after quiet hours, say), and folds the rest into that
                     // hour's digest.
                     collect(notification, channel, timing, "hourly", null, due, "RATE_CAP");
+                } else if (channel.equals(PreferencesDocument.SMS)
+                        && !smsDailyCap.take(notification.recipientId(), due.atZone(timing.zone()).toLocalDate())) {
+                    // Likewise per the user's local day: into the digest held until their next day begins (their midnight,
+                    // or the end of quiet hours then), when the count starts again.
+                    collect(notification, channel, timing, "daily", "00:00", due, "RATE_CAP");
                 } else {
                     deliveries.record(new NewDelivery(deliveryId, channel, target(channel), null, single(notification), due,
                             due.isAfter(now) ? "HELD" : "PENDING", due.isAfter(now) ? "QUIET_HOURS" : null)
@@ -117,7 +130,7 @@ class DeliveryPlanner {
         return switch (channel) {
             case PreferencesDocument.EMAIL -> contact.email() != null && contact.emailVerified();
             case PreferencesDocument.SMS -> contact.phone() != null && contact.phoneVerified();
-            default -> true; // push goes to devices (a later issue)
+            default -> true; // push goes to devices: planPush
         };
     }
 
@@ -133,15 +146,24 @@ class DeliveryPlanner {
      */
     private void collect(Planned notification, String channel, DeliveryTiming timing, String digest, String digestAt, Instant at,
             String reason) {
+        collect(notification, channel, null, timing, digest, digestAt, at, reason);
+    }
+
+    /** {@code device}: push's, whose digest is the device's own (null for the other channels). */
+    private void collect(Planned notification, String channel, Device device, DeliveryTiming timing, String digest, String digestAt,
+            Instant at, String reason) {
         Instant windowEnd = timing.digestWindowEnd(digest, digestAt, at);
         for (int tries = 0; ; tries++) {
             Instant due = timing.holds(Trigger.Priority.LOW) ? timing.quietUntil(windowEnd).orElse(windowEnd) : windowEnd;
             String digestId = "digest:" + io.picflow.command.users.UserIds.notificationSettings(notification.recipientId()) + ":"
-                    + channel + ":" + due.getEpochSecond();
+                    + channel + ":" + due.getEpochSecond() + (device == null ? "" : ":" + device.deviceId());
             ObjectNode payload = json.createObjectNode().put("kind", "digest").put("userId", notification.recipientId())
                     .put("windowEnd", due.toString());
-            if (deliveries.recordOrJoinHeld(new NewDelivery(digestId, channel, target(channel), null, payload.toString(), due, "HELD",
-                    reason).forUser(notification.recipientId())) || tries >= 3) {
+            if (device != null) {
+                payload.put("deviceId", device.deviceId());
+            }
+            if (deliveries.recordOrJoinHeld(new NewDelivery(digestId, channel, device == null ? target(channel) : device.platform(), null,
+                    payload.toString(), due, "HELD", reason).forUser(notification.recipientId())) || tries >= 3) {
                 jdbc.sql("INSERT INTO notification_digest_item (delivery_id, notification_id, user_id, trigger, actor_id, created_at) "
                                 + "VALUES (:digest, :notification, :user, :trigger, :actor, :at) ON CONFLICT DO NOTHING")
                         .param("digest", digestId).param("notification", notification.notificationId())
@@ -168,9 +190,38 @@ class DeliveryPlanner {
     }
 
     private String single(Planned notification) {
+        return singleNode(notification).toString();
+    }
+
+    private ObjectNode singleNode(Planned notification) {
         return json.createObjectNode().put("kind", "notification").put("userId", notification.recipientId())
                 .put("notificationId", notification.notificationId()).put("trigger", notification.trigger().name())
-                .put("actorId", notification.actorId()).put("createdAt", notification.createdAt().toString()).toString();
+                .put("actorId", notification.actorId()).put("createdAt", notification.createdAt().toString());
+    }
+
+    /**
+     * Push goes to each of the recipient's active devices, one delivery each ({@code <notification>:push:<device>}, whose
+     * target is the device's platform): a device's provider, verdicts and retries are its own, and a device removed
+     * meanwhile is not sent to (its token is looked up when sending, and never written here). No active device: skipped,
+     * as a channel without an address. A digest is collected per device, as email's is per user.
+     */
+    private void planPush(Planned notification, Channel settings, DeliveryTiming timing, Instant now) {
+        String channel = PreferencesDocument.PUSH;
+        List<Device> active = devices.active(notification.recipientId());
+        if (active.isEmpty()) {
+            skip(notification.notificationId() + ":" + channel, channel, notification, "NO_VERIFIED_ADDRESS");
+            return;
+        }
+        Instant due = timing.outsideQuietHours(now, notification.trigger().priority);
+        for (Device device : active) {
+            if (!"off".equals(settings.digest())) {
+                collect(notification, channel, device, timing, settings.digest(), settings.digestAt(), now, "DIGEST");
+            } else {
+                deliveries.record(new NewDelivery(notification.notificationId() + ":" + channel + ":" + device.deviceId(), channel,
+                        device.platform(), null, singleNode(notification).put("deviceId", device.deviceId()).toString(), due,
+                        due.isAfter(now) ? "HELD" : "PENDING", due.isAfter(now) ? "QUIET_HOURS" : null).forUser(notification.recipientId()));
+            }
+        }
     }
 
     private static String target(String channel) {

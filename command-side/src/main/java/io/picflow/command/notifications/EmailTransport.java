@@ -1,5 +1,6 @@
 package io.picflow.command.notifications;
 
+import io.picflow.command.notifications.NotificationLetters.Letter;
 import io.picflow.command.outbound.DeliveryOutcome;
 import io.picflow.command.outbound.OutboundDelivery;
 import io.picflow.command.outbound.OutboundTransport;
@@ -11,13 +12,11 @@ import jakarta.mail.internet.MimeMessage;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.mail.MailException;
 import org.springframework.mail.MailSendException;
 import org.springframework.mail.javamail.JavaMailSender;
@@ -44,12 +43,10 @@ class EmailTransport implements OutboundTransport {
 
     private final JavaMailSender mail;
     private final UserContacts contacts;
-    private final JdbcClient jdbc;
     private final JsonMapper json;
     private final UnsubscribeTokens unsubscribe;
     private final DeliveryOutcomes outcomes;
-    private final NotificationTexts texts;
-    private final PreferencesStore preferences;
+    private final NotificationLetters letters;
     private final EmbeddedMailServer embedded;
     private final ContactVerification verification;
     private final SmtpConnections connections;
@@ -57,18 +54,16 @@ class EmailTransport implements OutboundTransport {
     private final String from;
     private final String publicUrl;
 
-    EmailTransport(JavaMailSender mail, UserContacts contacts, JdbcClient jdbc, JsonMapper json, UnsubscribeTokens unsubscribe,
-            DeliveryOutcomes outcomes, NotificationTexts texts, PreferencesStore preferences, EmbeddedMailServer embedded,
+    EmailTransport(JavaMailSender mail, UserContacts contacts, JsonMapper json, UnsubscribeTokens unsubscribe,
+            DeliveryOutcomes outcomes, NotificationLetters letters, EmbeddedMailServer embedded,
             ContactVerification verification, SmtpConnections connections, Breakers breakers, @Value("${picflow.notifications.email.from}") String from,
             @Value("${picflow.public-url}") String publicUrl) {
         this.mail = mail;
         this.contacts = contacts;
-        this.jdbc = jdbc;
         this.json = json;
         this.unsubscribe = unsubscribe;
         this.outcomes = outcomes;
-        this.texts = texts;
-        this.preferences = preferences;
+        this.letters = letters;
         this.embedded = embedded;
         this.verification = verification;
         this.connections = connections;
@@ -103,28 +98,15 @@ class EmailTransport implements OutboundTransport {
         }
         Letter letter;
         switch (kind) {
-            case "notification" -> {
-                Trigger trigger = Trigger.valueOf(payload.get("trigger").asString());
-                String actorId = payload.hasNonNull("actorId") ? payload.get("actorId").asString() : null;
-                letter = new Letter(texts.subject(trigger, actorId),
-                        List.of(texts.line(trigger, actorId, Instant.parse(payload.get("createdAt").asString()), timing(userId))),
-                        trigger.name());
-            }
+            case "notification" -> letter = letters.notification(payload);
             case "digest" -> {
-                DeliveryTiming timing = timing(userId);
-                List<String> lines = jdbc.sql("SELECT trigger, actor_id, created_at FROM notification_digest_item "
-                                + "WHERE delivery_id = :id ORDER BY created_at")
-                        .param("id", delivery.deliveryId())
-                        .query((row, i) -> texts.line(Trigger.valueOf(row.getString(1)), row.getString(2),
-                                row.getTimestamp(3).toInstant(), timing)).list();
-                if (lines.isEmpty()) {
+                Optional<Letter> digest = letters.digest(delivery.deliveryId(), userId);
+                if (digest.isEmpty()) {
                     return new DeliveryOutcome.Permanent("EMPTY_DIGEST", "Nothing to list: an empty digest is never sent", null);
                 }
-                letter = new Letter("Your picflow digest: " + lines.size() + (lines.size() == 1 ? " notification" : " notifications"),
-                        lines, UnsubscribeTokens.DIGEST);
+                letter = digest.get();
             }
-            case "verification" -> letter = new Letter("Your picflow verification code",
-                    List.of("Your code is " + payload.get("code").asString() + ". It is valid for 15 minutes."), null);
+            case "verification" -> letter = code(payload.get("code").asString());
             default -> {
                 return new DeliveryOutcome.Permanent("UNKNOWN_KIND", "Unknown email kind " + kind, null);
             }
@@ -173,24 +155,19 @@ class EmailTransport implements OutboundTransport {
                 && (!"SMTP_DEFERRED".equals(failure.code()) || Integer.valueOf(421).equals(failure.statusCode()));
     }
 
-    private DeliveryTiming timing(String userId) {
-        return new DeliveryTiming(preferences.of(userId));
-    }
-
     /** The notifications the delivery carried learn its outcome (NotificationDelivered or NotificationDeliveryFailed). */
     @Override
     public void settled(OutboundDelivery delivery, String errorCode, boolean retryable) {
         if (delivery.deliveryId().startsWith(ContactVerification.DELIVERY_PREFIX)) {
-            // The plain code lived in the payload only until it was sent (or failed): from now on only its hash exists.
-            jdbc.sql("UPDATE outbound_delivery SET payload = '{\"kind\":\"verification\",\"redacted\":true}' WHERE delivery_id = :id")
-                    .param("id", delivery.deliveryId()).update();
+            verification.redact(delivery.deliveryId());
             return;
         }
         outcomes.settled(delivery, errorCode, retryable);
     }
 
-    /** A letter: its subject, its lines, and what its unsubscribe link turns off (null: none, for a verification code). */
-    private record Letter(String subject, List<String> lines, String unsubscribeFrom) {
+    /** The letter of a verification code: no unsubscribe link. */
+    private static Letter code(String code) {
+        return new Letter("Your picflow verification code", List.of("Your code is " + code + ". It is valid for 15 minutes."), null);
     }
 
     private MimeMessage message(String messageId) {

@@ -6,7 +6,7 @@ import org.springframework.stereotype.Component;
 /**
  * What an erasure of a user deletes in the notifications context, in the erasure's first transaction: verification
  * codes, preferences, the record of their notifications, digest items, counts, and every delivery for them with its
- * attempts (the delivery log); and other users' unsent mail no longer names them. Their contact details go with the
+ * attempts (the delivery log), their push devices with their tokens; and other users' unsent mail no longer names them. Their contact details go with the
  * users context's contact store.
  */
 @Component
@@ -25,8 +25,8 @@ public class NotificationsErasure {
     public void forget(String userId) {
         verification.erase(userId);
         preferences.erase(userId);
-        for (String table : new String[] {"notification_digest_item", "notification_email_count", "notification_recipient",
-                "outbound_delivery"}) {
+        for (String table : new String[] {"notification_digest_item", "notification_email_count", "notification_sms_count", "notification_recipient",
+                "outbound_delivery", "device"}) { // device: push tokens (the devices context's table; its events carry no token)
             jdbc.sql("DELETE FROM " + table + " WHERE user_id = :user").param("user", userId).update();
         }
         // Other users' mail about them, not sent yet, no longer names them (it would say "Someone" anyway: their key is gone).

@@ -12,7 +12,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * Nothing of the notifications context grows without bound: every hour, records of notifications older than the
- * delivery retention, digest items whose digest is gone, hourly email counts of past hours and expired codes go.
+ * delivery retention, digest items whose digest is gone, hourly email and daily SMS counts of past hours and days,
+ * and expired codes go.
  */
 @Configuration(proxyBeanMethods = false)
 class NotificationsRetention {
@@ -32,6 +33,8 @@ class NotificationsRetention {
                 + "AND NOT EXISTS (SELECT 1 FROM outbound_delivery d WHERE d.delivery_id = i.delivery_id "
                 + "AND d.status IN ('PENDING', 'HELD'))").update();
         removed += jdbc.sql("DELETE FROM notification_email_count WHERE hour < now() - interval '2 hours'").update();
+        // A local day ends up to 14 hours after UTC's: two days back is past in every zone.
+        removed += jdbc.sql("DELETE FROM notification_sms_count WHERE day < current_date - 2").update();
         removed += jdbc.sql("DELETE FROM contact_code WHERE expires_at < now()").update();
         return removed;
     }

@@ -96,6 +96,7 @@ public class SecurityConfiguration {
                         .requestMatchers(HttpMethod.POST, "/api/dev/tokens").permitAll()
                         // Local only, in the embedded run only (DevTokenController.requireLocal).
                         .requestMatchers(HttpMethod.GET, "/api/dev/mailbox").permitAll()
+                        .requestMatchers(HttpMethod.GET, "/api/dev/outbox").permitAll()
                         // The link in every email: its signed t= is the authority (RFC 8058 one-click unsubscribe).
                         .requestMatchers("/api/unsubscribe").permitAll()
                         .requestMatchers("/api/admin/**").hasRole(Roles.ADMIN)

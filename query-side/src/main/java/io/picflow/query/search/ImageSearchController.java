@@ -1,10 +1,12 @@
 package io.picflow.query.search;
 
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.picflow.platform.security.CurrentUser;
 import io.picflow.platform.web.ProblemException;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Size;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +23,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code GET /api/images}: full-text search over file names, tags and source hosts, with filters,
- * sorting, pages and facet counts. Answers 503 while Elasticsearch is unavailable.
+ * sorting, pages and facet counts. Answers 503 with Retry-After while Elasticsearch is unavailable, within
+ * {@code picflow.elasticsearch.search-timeout} even when it hangs, and at once while its circuit breaker is open.
  */
 @RestController
 class ImageSearchController {
@@ -46,11 +49,32 @@ class ImageSearchController {
     record SearchPage(List<Hit> items, int page, int size, long total, Map<String, List<Facet>> facets) {
     }
 
+    /** Retry-After of a failed search while the breaker is still closed (while it is open: until its trial calls). */
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(5);
+
+    /** 503 with Retry-After: Elasticsearch failed, was too slow, or its circuit breaker is open. */
+    static final class SearchUnavailable extends ProblemException {
+
+        private final Duration retryAfter;
+
+        SearchUnavailable(Duration retryAfter) {
+            super(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable", "Search is unavailable right now; try again shortly");
+            this.retryAfter = retryAfter;
+        }
+
+        @Override
+        public Duration retryAfter() {
+            return retryAfter;
+        }
+    }
+
     private final ImageSearchIndex index;
+    private final ElasticsearchCalls calls;
     private final JsonMapper json;
 
-    ImageSearchController(ImageSearchIndex index, JsonMapper json) {
+    ImageSearchController(ImageSearchIndex index, ElasticsearchCalls calls, JsonMapper json) {
         this.index = index;
+        this.calls = calls;
         this.json = json;
     }
 
@@ -81,9 +105,13 @@ class ImageSearchController {
         try {
             answer = index.search(json.writeValueAsString(query(q, tag, type, minWidth, minHeight, order, page, size)));
         } catch (ImageSearchIndex.Unavailable e) {
-            log.warn("Search failed: {}", e.getMessage());
-            throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable",
-                    "Search is unavailable right now; try again shortly");
+            if (e.getCause() instanceof CallNotPermittedException) {
+                log.debug("Search refused: {}", e.getMessage()); // the breaker logged its opening, once
+            } else {
+                log.warn("Search failed: {}", e.getMessage());
+            }
+            Duration breakerWait = calls.breakerRetryIn();
+            throw new SearchUnavailable(breakerWait.isZero() ? RETRY_AFTER : breakerWait);
         }
         String caller = CurrentUser.get().id();
         List<Hit> items = new ArrayList<>();

@@ -3,16 +3,16 @@ package io.picflow.query.search;
 import io.picflow.query.WriteTargets;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.picflow.query.search.ElasticsearchCalls.Kind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.http.entity.ContentType;
 import org.apache.http.entity.StringEntity;
+import org.apache.http.util.EntityUtils;
 import org.elasticsearch.client.Request;
 import org.elasticsearch.client.Response;
-import org.elasticsearch.client.ResponseException;
-import org.elasticsearch.client.RestClient;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
@@ -22,15 +22,29 @@ import tools.jackson.databind.json.JsonMapper;
  * The image search index, always reached through its alias ({@code picflow.search.alias}), so that a
  * rebuild can fill a new index and swap the alias. Created with an explicit, strict mapping the first
  * time it is needed. Plain JSON over the low-level client: it works the same on the stripped
- * Elasticsearch the build runs and on a full one.
+ * Elasticsearch the build runs and on a full one. Every request goes through {@link ElasticsearchCalls}: searches
+ * are bounded to answer a user quickly, the rest (indexing, rebuilds) get the client's longer bound, and all of them
+ * go through the {@code elasticsearch} circuit breaker.
  */
 @Component
 public class ImageSearchIndex {
 
     /** Elasticsearch could not be reached or refused a request: the caller decides whether to retry or answer 503. */
     public static final class Unavailable extends RuntimeException {
-        Unavailable(String message, Throwable cause) {
+
+        private final boolean elasticsearchFailed;
+
+        Unavailable(String message, Throwable cause, boolean elasticsearchFailed) {
             super(message, cause);
+            this.elasticsearchFailed = elasticsearchFailed;
+        }
+
+        /**
+         * Whether Elasticsearch itself failed (unreachable, too slow, 5xx, 429, or its circuit breaker open), rather than
+         * refused this one request: only those count against the breaker.
+         */
+        public boolean elasticsearchFailed() {
+            return elasticsearchFailed;
         }
     }
 
@@ -70,16 +84,16 @@ public class ImageSearchIndex {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ImageSearchIndex.class);
 
     private final Counter rejected;
-    private final RestClient client;
+    private final ElasticsearchCalls calls;
     private final JsonMapper json;
     private final String alias;
     private volatile boolean ensured;
 
-    ImageSearchIndex(RestClient client, JsonMapper json, @Value("${picflow.search.alias:images}") String alias,
+    ImageSearchIndex(ElasticsearchCalls calls, JsonMapper json, @Value("${picflow.search.alias:images}") String alias,
             MeterRegistry registry) {
         this.rejected = Counter.builder("picflow.search.rejected")
                 .description("Image documents the search index refused for good").register(registry);
-        this.client = client;
+        this.calls = calls;
         this.json = json;
         this.alias = alias;
     }
@@ -99,7 +113,7 @@ public class ImageSearchIndex {
 
     /** The index the alias points to now. */
     public String currentIndex() {
-        ensureExists();
+        ensureExists(Kind.WRITE);
         JsonNode answer = perform(new Request("GET", "/_alias/" + alias));
         return answer.propertyNames().iterator().next();
     }
@@ -117,21 +131,14 @@ public class ImageSearchIndex {
         Request settings = new Request("PUT", "/" + index + "/_settings");
         settings.setEntity(new StringEntity("{\"index\":{\"refresh_interval\":\"-1\"}}", ContentType.APPLICATION_JSON));
         perform(settings);
-        Request health = new Request("GET", "/_cluster/health/" + index);
-        health.addParameter("wait_for_status", "yellow");
-        health.addParameter("timeout", "30s");
-        perform(health);
+        perform(waitUntilStarted(index, Kind.WRITE));
     }
 
     /** Deletes an index if it exists. */
     public void deleteIndex(String index) {
-        try {
-            int status = status(new Request("DELETE", "/" + index));
-            if (status >= 400 && status != 404) {
-                throw new Unavailable("Elasticsearch answered " + status + " deleting index " + index, null);
-            }
-        } catch (IOException e) {
-            throw new Unavailable("Elasticsearch is unavailable: " + e.getMessage(), e);
+        int status = status(new Request("DELETE", "/" + index));
+        if (status >= 400 && status != 404) {
+            throw new Unavailable("Elasticsearch answered " + status + " deleting index " + index, null, false);
         }
     }
 
@@ -161,36 +168,30 @@ public class ImageSearchIndex {
         return names;
     }
 
-    /** Creates {@code <alias>-v1} with the mapping and the alias unless the alias exists. */
-    void ensureExists() {
+    /**
+     * Creates {@code <alias>-v1} with the mapping and the alias unless the alias exists, and waits until its shard
+     * has started; once per node. The look and the wait are bounded as {@code kind} says (a search must not wait for
+     * a frozen node); the creation, once Elasticsearch has answered, as a write.
+     */
+    void ensureExists(Kind kind) {
         if (ensured) {
             return;
         }
-        try {
-            if (status(new Request("HEAD", "/_alias/" + alias)) == 404) {
-                Request create = new Request("PUT", "/" + alias + "-v1");
-                create.setEntity(new StringEntity(MAPPING, ContentType.APPLICATION_JSON));
-                try {
-                    client.performRequest(create);
-                } catch (ResponseException e) {
-                    if (e.getResponse().getStatusLine().getStatusCode() != 400) { // 400: it exists already (another node)
-                        throw e;
-                    }
-                }
-                Request aliasRequest = new Request("POST", "/_aliases");
-                aliasRequest.setEntity(new StringEntity("{\"actions\":[{\"add\":{\"index\":\"" + alias + "-v1\",\"alias\":\""
-                        + alias + "\",\"is_write_index\":true}}]}", ContentType.APPLICATION_JSON));
-                client.performRequest(aliasRequest);
+        if (calls.send(new Request("HEAD", "/_alias/" + alias), kind, response -> response.getStatusLine().getStatusCode()) == 404) {
+            Request create = new Request("PUT", "/" + alias + "-v1");
+            create.setEntity(new StringEntity(MAPPING, ContentType.APPLICATION_JSON));
+            int created = status(create);
+            if (created >= 300 && created != 400) { // 400: it exists already (another node)
+                throw new Unavailable("Elasticsearch answered " + created + " creating index " + alias + "-v1", null, false);
             }
-            // A new index's shard takes a moment to start: searching before that fails.
-            Request health = new Request("GET", "/_cluster/health/" + alias);
-            health.addParameter("wait_for_status", "yellow");
-            health.addParameter("timeout", "30s");
-            client.performRequest(health);
-            ensured = true;
-        } catch (IOException e) {
-            throw new Unavailable("Elasticsearch is unavailable: " + e.getMessage(), e);
+            Request aliasRequest = new Request("POST", "/_aliases");
+            aliasRequest.setEntity(new StringEntity("{\"actions\":[{\"add\":{\"index\":\"" + alias + "-v1\",\"alias\":\""
+                    + alias + "\",\"is_write_index\":true}}]}", ContentType.APPLICATION_JSON));
+            perform(aliasRequest);
         }
+        // A new index's shard takes a moment to start: searching before that fails.
+        calls.send(waitUntilStarted(alias, kind), kind, this::read);
+        ensured = true;
     }
 
     /** Sends one bulk request; any item that failed fails the whole call (the batch is retried). */
@@ -198,11 +199,18 @@ public class ImageSearchIndex {
         if (ndjsonLines.isEmpty()) {
             return;
         }
-        ensureExists();
+        ensureExists(Kind.WRITE);
         Request request = new Request("POST", "/_bulk");
         request.setEntity(new StringEntity(String.join("\n", ndjsonLines) + "\n", ContentType.create("application/x-ndjson",
                 StandardCharsets.UTF_8)));
-        JsonNode answer = perform(request);
+        // The items are checked within the call, so that items Elasticsearch was too busy for count against its breaker.
+        calls.send(request, Kind.WRITE, response -> {
+            checkItems(read(response));
+            return null;
+        });
+    }
+
+    private void checkItems(JsonNode answer) {
         if (!answer.path("errors").asBoolean(false)) {
             return;
         }
@@ -211,7 +219,8 @@ public class ImageSearchIndex {
                 int status = operation.path("status").asInt(200);
                 if (status == 409 || status == 429 || status >= 500) {
                     // Busy or conflicting: the whole batch is tried again (upserts are idempotent).
-                    throw new Unavailable("Elasticsearch answered " + status + " for a bulk item: " + operation.path("error"), null);
+                    throw new Unavailable("Elasticsearch answered " + status + " for a bulk item: " + operation.path("error"), null,
+                            status != 409);
                 }
                 if (status >= 400) {
                     // A document Elasticsearch will never take (it breaks the mapping): retrying cannot help, and
@@ -224,31 +233,44 @@ public class ImageSearchIndex {
         }
     }
 
-    /** Runs a search on the alias. */
+    /** Runs a search on the alias, within the search bound ({@code picflow.elasticsearch.search-timeout}). */
     JsonNode search(String body) {
-        ensureExists();
+        ensureExists(Kind.SEARCH);
         Request request = new Request("POST", "/" + alias + "/_search");
         request.setEntity(new StringEntity(body, ContentType.APPLICATION_JSON));
-        return perform(request);
+        return calls.send(request, Kind.SEARCH, this::read);
+    }
+
+    /** Waits until the index's shard has started, at most for what the deadline of {@code kind} leaves. */
+    private Request waitUntilStarted(String index, Kind kind) {
+        Request health = new Request("GET", "/_cluster/health/" + index);
+        health.addParameter("wait_for_status", "yellow");
+        health.addParameter("timeout", calls.serverWait(kind));
+        return health;
     }
 
     private JsonNode perform(Request request) {
+        return calls.send(request, Kind.WRITE, this::read);
+    }
+
+    private int status(Request request) {
+        return calls.send(request, Kind.WRITE, response -> response.getStatusLine().getStatusCode());
+    }
+
+    /** The answer's JSON; a 4xx is Elasticsearch refusing this request, which says nothing of its health. */
+    private JsonNode read(Response response) {
+        int status = response.getStatusLine().getStatusCode();
         try {
-            Response response = client.performRequest(request);
+            if (status >= 300) {
+                String body = response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity());
+                throw new Unavailable("Elasticsearch answered " + status + " to " + response.getRequestLine() + ": "
+                        + body.substring(0, Math.min(body.length(), 500)), null, false);
+            }
             try (InputStream in = response.getEntity().getContent()) {
                 return json.readTree(in);
             }
         } catch (IOException e) {
-            throw new Unavailable("Elasticsearch is unavailable: " + e.getMessage(), e);
+            throw new Unavailable("Elasticsearch's answer could not be read: " + e, e, true);
         }
     }
-
-    private int status(Request request) throws IOException {
-        try {
-            return client.performRequest(request).getStatusLine().getStatusCode();
-        } catch (ResponseException e) {
-            return e.getResponse().getStatusLine().getStatusCode();
-        }
-    }
-
 }

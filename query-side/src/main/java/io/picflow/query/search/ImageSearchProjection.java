@@ -30,7 +30,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Feeds the image search index. Each event becomes a partial upsert of the image's document; a batch's
  * upserts go to Elasticsearch in one bulk request just before the batch's transaction commits, so the
- * processor's position only moves once Elasticsearch has them. When Elasticsearch is down the bulk
+ * processor's position only moves once Elasticsearch has them. When Elasticsearch is down, frozen (the bulk
+ * gives up after {@code picflow.elasticsearch.socket-timeout}) or its circuit breaker is open, the bulk
  * fails, the batch rolls back and the processor retries it (no dead letters for an outage, nothing lost).
  * Upserts make the order of an image's events irrelevant: a favorite may arrive before the image. All
  * events of one image are in one sequence ({@link #BY_IMAGE}), hence one segment: two segments never
