@@ -94,7 +94,10 @@ class NotificationsNewcomerTest {
             JsonNode preferences = json.readTree(api.get("/api/users/me/notification-preferences", ada).body());
             assertThat(preferences.get("timeZone").asString()).isEqualTo("UTC");
             assertThat(preferences.get("channels").get("email").get("available").asBoolean()).isTrue();
-            assertThat(preferences.get("channels").get("sms").get("available").asBoolean()).isFalse();
+            // SMS and push have no provider here, but the embedded run's dev outbox stands in for them.
+            assertThat(preferences.get("channels").get("sms").get("available").asBoolean()).isTrue();
+            assertThat(preferences.get("channels").get("push").get("available").asBoolean()).isTrue();
+            assertThat(api.get("/api/dev/outbox", null).statusCode()).isEqualTo(200);
             assertThat(preferences.get("triggers").get("MUTUAL_FAVORITE").get("email").asBoolean()).isTrue();
         }
     }
