@@ -269,8 +269,8 @@ public class OutboundDispatcher implements AutoCloseable {
     }
 
     /**
-     * The target's other deliveries that would fall due while its breakers are open are held with this one, in one
-     * statement, instead of each being claimed, renewed and held on its own (three transactions apiece, thousands at
+     * The target's other deliveries that are due now are held with this one, in one statement (those held already,
+     * due later, are left alone: rewriting them at every refusal would cost more than it saves), instead of each being claimed, renewed and held on its own (three transactions apiece, thousands at
      * once for a busy provider). Not the ones another claim holds now; their attempts are untouched.
      */
     private void holdTheOthers(OutboundDelivery delivery, Duration retryIn) {
@@ -278,7 +278,7 @@ public class OutboundDispatcher implements AutoCloseable {
             int held = jdbc.sql("UPDATE outbound_delivery SET status = 'HELD', reason = 'PROVIDER_UNAVAILABLE', "
                             + "due_at = now() + make_interval(secs => :wait + random() * :spread), updated_at = now() "
                             + "WHERE channel = :channel AND target = :target AND delivery_id <> :id AND status IN ('PENDING', 'HELD') "
-                            + "AND due_at < now() + make_interval(secs => :wait) AND (lease_until IS NULL OR lease_until < now())")
+                            + "AND due_at <= now() AND (lease_until IS NULL OR lease_until < now())")
                     .param("wait", retryIn.toMillis() / 1000.0)
                     .param("spread", Math.min(retryIn.toMillis() / 2, MAX_SPREAD_SECONDS * 1000L) / 1000.0)
                     .param("channel", delivery.channel()).param("target", delivery.target()).param("id", delivery.deliveryId())
